@@ -1,0 +1,12 @@
+import { DomainError } from './domain-error.js';
+
+export enum HttpErrorCode {
+  MalformedJson = 'MALFORMED_JSON',
+  BodyTooLarge = 'BODY_TOO_LARGE',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  RouteNotFound = 'ROUTE_NOT_FOUND',
+  BadRequest = 'BAD_REQUEST',
+  Internal = 'INTERNAL',
+}
+
+export class HttpError extends DomainError<HttpErrorCode> {}

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from '../common/durations.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parseDuration(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** Every environment variable Plumbline reads. The README's configuration table mirrors this. */
+export const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: integer(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().optional(),
+  PLUMBLINE_DATA_DIR: z.string().min(1).default('./.plumbline'),
+  PLUMBLINE_EMBEDDED_PG_PORT: integer(0, 0, 65535),
+  PLUMBLINE_MODEL_REPOSITORY: z.string().min(1).default('./models'),
+  PLUMBLINE_LOG_MODE: z.enum(['group', 'async']).default('group'),
+  PLUMBLINE_LOG_BATCH_ROWS: integer(5000, 1, 100_000),
+  PLUMBLINE_RETENTION: duration('30d'),
+  PLUMBLINE_BUCKET: duration('1m'),
+  PLUMBLINE_LABEL_JOIN_WINDOW: duration('7d'),
+  PLUMBLINE_BATCH_MAX_ROWS: integer(64, 1, 100_000),
+  PLUMBLINE_BATCH_MAX_WAIT_US: integer(0, 0, 1_000_000),
+  PLUMBLINE_ORT_THREADS: integer(1, 0, 256),
+  PLUMBLINE_MAX_BODY_BYTES: integer(16 * 1024 * 1024, 1024),
+  PLUMBLINE_MAX_ROWS: integer(10_000, 1),
+  PLUMBLINE_MAX_STRING_LENGTH: integer(256, 1, 65_536),
+  PLUMBLINE_MAX_SEGMENT_VALUES: integer(50, 1, 10_000),
+});
+
+type RawEnv = z.infer<typeof envSchema>;
+
+export interface AppConfig extends RawEnv {
+  /** Absolute paths, resolved once. */
+  dataDir: string;
+  modelRepository: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates `env` once at boot; the message names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return {
+    ...parsed.data,
+    dataDir: resolve(parsed.data.PLUMBLINE_DATA_DIR),
+    modelRepository: resolve(parsed.data.PLUMBLINE_MODEL_REPOSITORY),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

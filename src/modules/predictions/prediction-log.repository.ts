@@ -1,0 +1,159 @@
+import type pg from 'pg';
+import type { Database } from '../../database/database.js';
+import type { PredictionRow, PredictionUnit, StoredPrediction } from './prediction.types.js';
+
+const DAY_MS = 86_400_000;
+
+export type UnitOutcome = 'logged' | 'duplicate';
+
+/** All I/O on the prediction log tables (`predictions`, partitioned by day, and `prediction_ids`). */
+export class PredictionLogRepository {
+  private readonly knownPartitions = new Set<string>();
+
+  constructor(private readonly database: Database) {}
+
+  /**
+   * Appends units in one transaction with `unnest` inserts. A unit any of whose ids is already
+   * logged is left out whole and reported as a duplicate.
+   */
+  async appendBatch(units: PredictionUnit[]): Promise<UnitOutcome[]> {
+    const rows = units.flat();
+    await this.ensurePartitions(rows.map((row) => row.ts));
+    const client = await this.database.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted = await this.insertIds(client, rows);
+      const outcomes: UnitOutcome[] = units.map((unit) => (unit.every((row) => inserted.has(key(row))) ? 'logged' : 'duplicate'));
+      const kept = units.filter((_, i) => outcomes[i] === 'logged').flat();
+      if (kept.length !== rows.length) {
+        const orphans = units.filter((_, i) => outcomes[i] === 'duplicate').flat().filter((row) => inserted.has(key(row)));
+        if (orphans.length > 0) {
+          await client.query('DELETE FROM prediction_ids p USING unnest($1::text[], $2::text[]) AS d(model, id) WHERE p.model = d.model AND p.id = d.id', [
+            orphans.map((row) => row.model),
+            orphans.map((row) => row.id),
+          ]);
+        }
+      }
+      if (kept.length > 0) await this.insertPredictions(client, kept);
+      await client.query('COMMIT');
+      return outcomes;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async findById(model: string, id: string): Promise<StoredPrediction | undefined> {
+    const { rows } = await this.database.pool.query(
+      `SELECT p.model, p.id, p.version, p.ts, p.features, p.output, p.segments, p.label, p.loss, p.labeled_at
+         FROM prediction_ids i JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
+        WHERE i.model = $1 AND i.id = $2`,
+      [model, id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      model: row.model,
+      id: row.id,
+      version: row.version,
+      ts: row.ts,
+      features: row.features,
+      output: row.output,
+      segments: row.segments,
+      label: row.label,
+      loss: row.loss,
+      labeledAt: row.labeled_at,
+    };
+  }
+
+  async countForModel(model: string): Promise<number> {
+    const { rows } = await this.database.pool.query('SELECT count(*) AS n FROM predictions WHERE model = $1', [model]);
+    return rows[0].n;
+  }
+
+  /** Creates the daily partitions that hold `timestamps` (idempotent, safe between replicas). */
+  async ensurePartitions(timestamps: Date[]): Promise<void> {
+    const days = new Set(timestamps.map((ts) => Math.floor(ts.getTime() / DAY_MS)));
+    for (const day of days) {
+      const name = partitionName(day);
+      if (this.knownPartitions.has(name)) continue;
+      const from = new Date(day * DAY_MS).toISOString();
+      const to = new Date((day + 1) * DAY_MS).toISOString();
+      try {
+        await this.database.pool.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF predictions FOR VALUES FROM ('${from}') TO ('${to}')`);
+      } catch (error) {
+        // Another replica created it between our check and our CREATE.
+        if (!['42P07', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
+      }
+      this.knownPartitions.add(name);
+    }
+  }
+
+  /** Drops the daily partitions wholly older than `cutoff`, and their ids. Returns the dropped names. */
+  async dropPartitionsBefore(cutoff: Date): Promise<string[]> {
+    const { rows } = await this.database.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'predictions'::regclass`,
+    );
+    const cutoffDay = Math.floor(cutoff.getTime() / DAY_MS);
+    const dropped: string[] = [];
+    for (const { name } of rows) {
+      const match = /^predictions_p(\d{4})(\d{2})(\d{2})$/.exec(name);
+      if (!match) continue;
+      const day = Math.floor(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / DAY_MS);
+      if (day + 1 > cutoffDay) continue;
+      await this.database.pool.query(`DROP TABLE IF EXISTS ${name}`);
+      this.knownPartitions.delete(name);
+      dropped.push(name);
+    }
+    await this.database.pool.query('DELETE FROM prediction_ids WHERE ts < $1', [new Date(cutoffDay * DAY_MS)]);
+    return dropped;
+  }
+
+  private async insertIds(client: pg.PoolClient, rows: PredictionRow[]): Promise<Set<string>> {
+    const { rows: inserted } = await client.query<{ model: string; id: string }>(
+      `INSERT INTO prediction_ids (model, id, ts)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+       ON CONFLICT DO NOTHING RETURNING model, id`,
+      [rows.map((row) => row.model), rows.map((row) => row.id), rows.map((row) => row.ts)],
+    );
+    return new Set(inserted.map(key));
+  }
+
+  private async insertPredictions(client: pg.PoolClient, rows: PredictionRow[]): Promise<void> {
+    await client.query(
+      `INSERT INTO predictions (model, id, version, ts, features, output, segments)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::jsonb[], $7::jsonb[])`,
+      [
+        rows.map((row) => row.model),
+        rows.map((row) => row.id),
+        rows.map((row) => row.version),
+        rows.map((row) => row.ts),
+        rows.map((row) => JSON.stringify(row.features)),
+        rows.map((row) => JSON.stringify(row.output)),
+        rows.map((row) => JSON.stringify(row.segments)),
+      ],
+    );
+  }
+}
+
+function key(row: { model: string; id: string }): string {
+  return `${row.model}\u0000${row.id}`;
+}
+
+function partitionName(day: number): string {
+  return `predictions_p${new Date(day * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/** True for errors that mean "PostgreSQL is not reachable right now" (spool and retry). */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? '';
+  const message = (error as Error)?.message ?? '';
+  return (
+    code.startsWith('08') ||
+    ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message)
+  );
+}

@@ -1,0 +1,218 @@
+import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { isConnectionError, type PredictionLogRepository, type UnitOutcome } from './prediction-log.repository.js';
+import type { PredictionSpool } from './prediction-spool.js';
+import type { PredictionUnit } from './prediction.types.js';
+
+export type LogMode = 'group' | 'async';
+
+/** How a request's rows ended up: committed, spooled (durable, committed later) or refused. */
+export type AppendOutcome = 'logged' | 'spooled' | 'duplicate';
+
+interface Pending {
+  unit: PredictionUnit;
+  resolve: (outcome: AppendOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface WriterOptions {
+  mode: LogMode;
+  maxBatchRows: number;
+  replayIntervalMs: number;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/**
+ * Writes the prediction log with group commit: requests that arrive while a batch commits wait
+ * together for the next one, so one transaction carries many requests. In `group` mode a request
+ * is answered once its rows are committed (or fsynced to the spool); in `async` mode at once.
+ * While PostgreSQL is unreachable every batch goes to the spool, which is replayed in order,
+ * ahead of new rows, when it is back.
+ */
+export class PredictionLogWriter {
+  private queue: Pending[] = [];
+  private running: Promise<void> | undefined;
+  private replayTimer: NodeJS.Timeout | undefined;
+  private nextReplayAt = 0;
+  private databaseUp = true;
+  private readonly spoolModels = new Set<string>();
+
+  constructor(
+    private readonly repository: PredictionLogRepository,
+    private readonly spool: PredictionSpool,
+    private readonly metrics: PlumblineMetrics,
+    private readonly options: WriterOptions,
+  ) {
+    this.publishSpool();
+    if (!spool.empty) {
+      options.log('warn', `the prediction spool ${spool.path} holds rows from an earlier run: replaying them`);
+      this.scheduleReplay(0);
+    }
+  }
+
+  /** True while PostgreSQL took the last write (or nothing failed yet). */
+  get databaseReachable(): boolean {
+    return this.databaseUp;
+  }
+
+  get spooling(): boolean {
+    return !this.spool.empty;
+  }
+
+  /** Appends one request's rows; see the class comment for when the promise settles. */
+  append(unit: PredictionUnit): Promise<AppendOutcome> {
+    const settled = new Promise<AppendOutcome>((resolve, reject) => this.queue.push({ unit, resolve, reject }));
+    this.kick();
+    if (this.options.mode === 'async') {
+      settled.catch(() => undefined);
+      return Promise.resolve('logged');
+    }
+    return settled;
+  }
+
+  /** Resolves when every queued row is committed or spooled; used at shutdown and by tests. */
+  async drain(): Promise<void> {
+    while (this.running || this.queue.length > 0) {
+      this.kick();
+      await this.running;
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.replayTimer);
+    this.replayTimer = undefined;
+  }
+
+  private kick(): void {
+    if (!this.running) {
+      this.running = this.loop().finally(() => {
+        this.running = undefined;
+        if (this.queue.length > 0) this.kick();
+      });
+    }
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (!this.spool.empty && Date.now() >= this.nextReplayAt) await this.replayChunk();
+      if (this.queue.length === 0) return;
+      const batch = this.take();
+      await this.write(batch);
+    }
+  }
+
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    let rows = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0].unit.length <= this.options.maxBatchRows)) {
+      const next = this.queue.shift()!;
+      batch.push(next);
+      rows += next.unit.length;
+    }
+    return batch;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    // Two requests of one batch with the same id: the later one is the duplicate.
+    const seen = new Set<string>();
+    const fresh: Pending[] = [];
+    for (const pending of batch) {
+      const keys = pending.unit.map((row) => `${row.model}\u0000${row.id}`);
+      if (keys.some((key) => seen.has(key))) {
+        this.settle(pending, 'duplicate');
+        continue;
+      }
+      keys.forEach((key) => seen.add(key));
+      fresh.push(pending);
+    }
+    if (fresh.length === 0) return;
+    if (!this.spool.empty) return this.toSpool(fresh);
+    let outcomes: UnitOutcome[];
+    try {
+      outcomes = await this.repository.appendBatch(fresh.map((pending) => pending.unit));
+    } catch (error) {
+      if (isConnectionError(error)) {
+        this.markDown(error);
+        return this.toSpool(fresh);
+      }
+      this.options.log('error', `prediction log write failed: ${(error as Error).message}`);
+      for (const pending of fresh) pending.reject(error);
+      return;
+    }
+    this.databaseUp = true;
+    fresh.forEach((pending, i) => {
+      if (outcomes[i] === 'logged') this.countLogged(pending.unit);
+      this.settle(pending, outcomes[i]);
+    });
+  }
+
+  private toSpool(batch: Pending[]): void {
+    try {
+      this.spool.append(batch.map((pending) => pending.unit));
+    } catch (error) {
+      this.options.log('error', `cannot write the prediction spool ${this.spool.path}: ${(error as Error).message}`);
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    this.publishSpool();
+    for (const pending of batch) this.settle(pending, 'spooled');
+    this.scheduleReplay(this.options.replayIntervalMs);
+  }
+
+  private async replayChunk(): Promise<void> {
+    const { units, end } = this.spool.peek(this.options.maxBatchRows);
+    let outcomes: UnitOutcome[];
+    try {
+      outcomes = units.length > 0 ? await this.repository.appendBatch(units) : [];
+    } catch (error) {
+      if (!isConnectionError(error)) this.options.log('error', `spool replay failed: ${(error as Error).message}`);
+      else this.markDown(error);
+      this.nextReplayAt = Date.now() + this.options.replayIntervalMs;
+      this.scheduleReplay(this.options.replayIntervalMs);
+      return;
+    }
+    if (!this.databaseUp) this.options.log('info', 'PostgreSQL is reachable again: replaying the prediction spool');
+    this.databaseUp = true;
+    units.forEach((unit, i) => {
+      // A duplicate here is a unit committed by an earlier, interrupted replay (or an id reused while spooling).
+      if (outcomes[i] === 'logged') this.countLogged(unit);
+    });
+    this.spool.commit(units, end);
+    this.publishSpool();
+    if (this.spool.empty) this.options.log('info', 'prediction spool replayed completely');
+    else this.scheduleReplay(0);
+  }
+
+  private scheduleReplay(delayMs: number): void {
+    if (this.replayTimer) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = undefined;
+      this.kick();
+    }, delayMs);
+    this.replayTimer.unref();
+  }
+
+  private markDown(error: unknown): void {
+    if (this.databaseUp) {
+      this.options.log('warn', `PostgreSQL is unreachable (${(error as Error).message}): spooling predictions to ${this.spool.path}`);
+    }
+    this.databaseUp = false;
+    this.nextReplayAt = Date.now() + this.options.replayIntervalMs;
+  }
+
+  private settle(pending: Pending, outcome: AppendOutcome): void {
+    if (outcome === 'duplicate' && this.options.mode === 'async') {
+      this.options.log('warn', `prediction id '${pending.unit[0]?.id}' of model '${pending.unit[0]?.model}' was already logged; the request's rows were dropped`);
+    }
+    pending.resolve(outcome);
+  }
+
+  private countLogged(unit: PredictionUnit): void {
+    const model = unit[0]?.model;
+    if (model !== undefined) this.metrics.predictionsLogged.inc({ model }, unit.length);
+  }
+
+  private publishSpool(): void {
+    for (const model of this.spool.waiting.keys()) this.spoolModels.add(model);
+    for (const model of this.spoolModels) this.metrics.spooledRows.set({ model }, this.spool.waiting.get(model) ?? 0);
+  }
+}

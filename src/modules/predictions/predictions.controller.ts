@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { PredictionsService, type OipInferResponse, type PredictionView, type PredictResponse } from './predictions.service.js';
+
+/** OIP v2 inference (DESIGN §5.1). */
+@Controller('v2/models/:model')
+export class InferController {
+  constructor(@Inject(PredictionsService) private readonly predictions: PredictionsService) {}
+
+  @Post('infer')
+  @HttpCode(200)
+  infer(@Param('model') model: string, @Body() body: unknown): Promise<OipInferResponse> {
+    return this.predictions.inferOip(model, undefined, body);
+  }
+
+  @Post('versions/:version/infer')
+  @HttpCode(200)
+  inferVersion(@Param('model') model: string, @Param('version') version: string, @Body() body: unknown): Promise<OipInferResponse> {
+    return this.predictions.inferOip(model, version, body);
+  }
+}
+
+/** The records API (DESIGN §5.2) and the prediction log lookup. */
+@Controller('api/models/:model')
+export class RecordsController {
+  constructor(@Inject(PredictionsService) private readonly predictions: PredictionsService) {}
+
+  @Post('predict')
+  @HttpCode(200)
+  predict(@Param('model') model: string, @Body() body: unknown): Promise<PredictResponse> {
+    return this.predictions.predict(model, body);
+  }
+
+  @Get('predictions/:id')
+  get(@Param('model') model: string, @Param('id') id: string): Promise<PredictionView> {
+    return this.predictions.get(model, id);
+  }
+}

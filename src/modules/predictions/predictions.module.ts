@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/env.js';
+import { Database } from '../../database/database.js';
+import { InferenceModule } from '../../inference/inference.module.js';
+import { ModelRepository } from '../../inference/model-repository.js';
+import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { PredictionLogMaintenance } from './prediction-log.maintenance.js';
+import { PredictionLogRepository } from './prediction-log.repository.js';
+import { PredictionLogWriter } from './prediction-log.writer.js';
+import { PredictionSpool } from './prediction-spool.js';
+import { InferController, RecordsController } from './predictions.controller.js';
+import { PredictionsService } from './predictions.service.js';
+
+const logger = new Logger('prediction-log');
+const log = (level: 'info' | 'warn' | 'error', message: string) =>
+  level === 'error' ? logger.error(message) : level === 'warn' ? logger.warn(message) : logger.log(message);
+
+class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    @Inject(PredictionLogWriter) private readonly writer: PredictionLogWriter,
+    @Inject(PredictionLogMaintenance) private readonly maintenance: PredictionLogMaintenance,
+    @Inject(PredictionSpool) private readonly spool: PredictionSpool,
+  ) {}
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.maintenance.start();
+  }
+
+  /** Commits (or spools) everything queued before the pool closes. */
+  async onModuleDestroy(): Promise<void> {
+    this.maintenance.stop();
+    await this.writer.drain();
+    this.writer.close();
+    this.spool.close();
+  }
+}
+
+@Module({
+  imports: [InferenceModule],
+  providers: [
+    { provide: PredictionLogRepository, inject: [Database], useFactory: (database: Database) => new PredictionLogRepository(database) },
+    { provide: PredictionSpool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PredictionSpool(join(config.dataDir, 'spool', 'predictions.ndjson')) },
+    {
+      provide: PredictionLogWriter,
+      inject: [APP_CONFIG, PredictionLogRepository, PredictionSpool, PlumblineMetrics],
+      useFactory: (config: AppConfig, repository: PredictionLogRepository, spool: PredictionSpool, metrics: PlumblineMetrics) =>
+        new PredictionLogWriter(repository, spool, metrics, {
+          mode: config.PLUMBLINE_LOG_MODE,
+          maxBatchRows: config.PLUMBLINE_LOG_BATCH_ROWS,
+          replayIntervalMs: 1000,
+          log,
+        }),
+    },
+    {
+      provide: PredictionLogMaintenance,
+      inject: [APP_CONFIG, PredictionLogRepository],
+      useFactory: (config: AppConfig, repository: PredictionLogRepository) =>
+        new PredictionLogMaintenance(repository, config.PLUMBLINE_RETENTION, (message) => logger.warn(message)),
+    },
+    {
+      provide: PredictionsService,
+      inject: [APP_CONFIG, ModelRepository, PredictionLogWriter, PredictionLogRepository, PlumblineMetrics],
+      useFactory: (config: AppConfig, models: ModelRepository, writer: PredictionLogWriter, repository: PredictionLogRepository, metrics: PlumblineMetrics) =>
+        new PredictionsService(models, writer, repository, metrics, { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH }),
+    },
+    PredictionLogLifecycle,
+  ],
+  controllers: [InferController, RecordsController],
+  exports: [PredictionLogWriter],
+})
+export class PredictionsModule {}

@@ -1,0 +1,204 @@
+import { ERROR_STATUS, type ErrorCode } from '../../common/error-status.js';
+import { v7 as uuidv7 } from 'uuid';
+import type { RawTensor } from '../../inference/datatypes.js';
+import { InferenceError, InferenceErrorCode } from '../../inference/inference.errors.js';
+import type { ModelRepository } from '../../inference/model-repository.js';
+import type { OnnxModel } from '../../inference/onnx-model.js';
+import type { ServedModel } from '../../inference/served-model.js';
+import { encodeTensor, rowValue, type OipOutputTensor } from '../../inference/tensor-codec.js';
+import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { parseOipRequest, PREDICTION_ID_INPUT, type ParsedInference } from './oip-request.parser.js';
+import type { PredictionLogRepository } from './prediction-log.repository.js';
+import type { PredictionLogWriter } from './prediction-log.writer.js';
+import type { PredictionRow } from './prediction.types.js';
+import { PredictionsError, PredictionsErrorCode } from './predictions.errors.js';
+import { parseRecords, recordsToInference } from './records-request.parser.js';
+import type { RequestLimits } from './request-limits.js';
+
+export interface OipInferResponse {
+  model_name: string;
+  model_version: string;
+  id?: string;
+  outputs: OipOutputTensor[];
+}
+
+export interface RecordPrediction {
+  id: string;
+  output: unknown;
+  label?: string;
+  score?: number;
+}
+
+export interface PredictResponse {
+  model: string;
+  version: string;
+  predictions: RecordPrediction[];
+}
+
+export interface PredictionView {
+  id: string;
+  model: string;
+  version: string;
+  timestamp: string;
+  features: Record<string, unknown>;
+  output: unknown;
+  segments: Record<string, string>;
+  label: unknown;
+  loss: number | null;
+  labeledAt: string | null;
+}
+
+interface Ran {
+  model: ServedModel;
+  version: number;
+  ids: string[];
+  outputs: Record<string, RawTensor>;
+  rows: PredictionRow[];
+}
+
+/** Runs a model on a validated request, logs one prediction per row, and records the serving metrics. */
+export class PredictionsService {
+  constructor(
+    private readonly models: ModelRepository,
+    private readonly writer: PredictionLogWriter,
+    private readonly log: PredictionLogRepository,
+    private readonly metrics: PlumblineMetrics,
+    private readonly limits: RequestLimits,
+  ) {
+    // Every served model gets its series at zero, so that rate() and absent() work from the start.
+    models.onLoaded((model) => {
+      metrics.predictionsLogged.inc({ model: model.name }, 0);
+      metrics.spooledRows.inc({ model: model.name }, 0);
+    });
+  }
+
+  async inferOip(name: string, version: string | undefined, body: unknown): Promise<OipInferResponse> {
+    const target = this.models.getVersion(name, version);
+    return this.measured(target.model.name, target.version, async () => {
+      const parsed = parseOipRequest(body, target.model, target.onnx, this.limits);
+      const ran = await this.runAndLog(target.model, target.version, target.onnx, parsed);
+      const wanted = parsed.outputs ?? [...target.onnx.outputs.map((spec) => spec.name), PREDICTION_ID_INPUT];
+      const outputs = wanted
+        .filter((output) => output !== PREDICTION_ID_INPUT)
+        .map((output) => encodeTensor(output, ran.outputs[output]));
+      outputs.push({ name: PREDICTION_ID_INPUT, datatype: 'BYTES', shape: [ran.ids.length], data: ran.ids });
+      return {
+        model_name: target.model.name,
+        model_version: String(target.version),
+        ...(parsed.requestId !== undefined ? { id: parsed.requestId } : {}),
+        outputs,
+      };
+    });
+  }
+
+  async predict(name: string, body: unknown): Promise<PredictResponse> {
+    const target = this.models.getVersion(name);
+    return this.measured(target.model.name, target.version, async () => {
+      const records = parseRecords(body, target.model, this.limits);
+      const parsed = recordsToInference(records, target.model, target.onnx);
+      const ran = await this.runAndLog(target.model, target.version, target.onnx, parsed);
+      const predictions = ran.rows.map((row) => ({ id: row.id, output: row.output, ...this.decision(target.model, row.output) }));
+      return { model: target.model.name, version: String(target.version), predictions };
+    });
+  }
+
+  async get(name: string, id: string): Promise<PredictionView> {
+    this.models.get(name);
+    const stored = await this.log.findById(name, id);
+    if (!stored) throw new PredictionsError(PredictionsErrorCode.PredictionNotFound, `model '${name}' has no prediction '${id}'`);
+    return {
+      id: stored.id,
+      model: stored.model,
+      version: String(stored.version),
+      timestamp: stored.ts.toISOString(),
+      features: stored.features,
+      output: stored.output,
+      segments: stored.segments,
+      label: stored.label,
+      loss: stored.loss,
+      labeledAt: stored.labeledAt ? stored.labeledAt.toISOString() : null,
+    };
+  }
+
+  private async runAndLog(model: ServedModel, version: number, onnx: OnnxModel, parsed: ParsedInference): Promise<Ran> {
+    let outputs: Record<string, RawTensor>;
+    try {
+      outputs = await onnx.run(parsed.feeds, parsed.rows);
+    } catch (error) {
+      throw new InferenceError(InferenceErrorCode.InferenceFailed, `model '${model.name}' version ${version} failed to run: ${(error as Error).message}`);
+    }
+    const ts = new Date();
+    const ids = Array.from({ length: parsed.rows }, (_, row) => parsed.ids?.[row] ?? uuidv7());
+    const monitored = model.spec.output ? outputs[model.spec.output] : undefined;
+    const rows: PredictionRow[] = ids.map((id, row) => ({
+      model: model.name,
+      id,
+      version,
+      ts,
+      features: this.features(model, parsed.feeds, row),
+      output: monitored ? this.monitoredRow(model, monitored, row) : null,
+      segments: parsed.segments[row],
+    }));
+    const outcome = await this.writer.append(rows);
+    if (outcome === 'duplicate') {
+      throw new PredictionsError(PredictionsErrorCode.DuplicatePredictionId, `a prediction id of this request is already logged for model '${model.name}'`);
+    }
+    this.metrics.batchRows.observe({ model: model.name, version: String(version) }, parsed.rows);
+    return { model, version, ids, outputs, rows };
+  }
+
+  /** Features of one row by name: the feature tensor's columns, and any other input whole. */
+  private features(model: ServedModel, feeds: Record<string, RawTensor>, row: number): Record<string, unknown> {
+    const features: Record<string, unknown> = {};
+    for (const [name, tensor] of Object.entries(feeds)) {
+      const value = tensor.dims.length === 0 ? rowValue(tensor, 0) : rowValue(tensor, row);
+      if (name === model.spec.featureInput && Array.isArray(value) && value.length === model.spec.features.length) {
+        model.spec.features.forEach((feature, j) => (features[feature] = value[j]));
+      } else if (name === model.spec.featureInput && !Array.isArray(value) && model.spec.features.length === 1) {
+        features[model.spec.features[0]] = value;
+      } else {
+        features[name] = value;
+      }
+    }
+    return features;
+  }
+
+  /** The monitored output of one row: a probability row for classifiers, a number for regression. */
+  private monitoredRow(model: ServedModel, tensor: RawTensor, row: number): unknown {
+    const value = rowValue(tensor, row);
+    if (model.config.task === 'binary' && typeof value === 'number') return [1 - value, value];
+    return value;
+  }
+
+  private decision(model: ServedModel, output: unknown): { label?: string; score?: number } {
+    if (model.config.task === 'regression' || !Array.isArray(output)) return {};
+    const probabilities = output as number[];
+    let index: number;
+    if (model.config.task === 'binary') {
+      const positive = model.spec.positiveIndex;
+      index = probabilities[positive] >= model.config.threshold ? positive : 1 - positive;
+    } else {
+      index = probabilities.reduce((best, p, j) => (p > probabilities[best] ? j : best), 0);
+    }
+    return { label: model.spec.classes[index], score: probabilities[index] };
+  }
+
+  private async measured<T>(model: string, version: number, work: () => Promise<T>): Promise<T> {
+    const labels = { model, version: String(version) };
+    const stop = this.metrics.inferenceDuration.startTimer(labels);
+    let code = 200;
+    try {
+      return await work();
+    } catch (error) {
+      code = (error as { code?: string }).code ? statusOf(error) : 500;
+      throw error;
+    } finally {
+      stop();
+      this.metrics.inferenceRequests.inc({ ...labels, code: String(code) });
+    }
+  }
+}
+
+function statusOf(error: unknown): number {
+  return ERROR_STATUS[(error as { code: ErrorCode }).code] ?? 500;
+}

@@ -1,0 +1,47 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every Prometheus series of DESIGN §6 that exists so far, on Plumbline's own registry. */
+export class PlumblineMetrics {
+  readonly registry = new Registry();
+
+  readonly inferenceRequests = new Counter({
+    name: 'plumbline_inference_requests_total',
+    help: 'Inference requests answered, by model, version and HTTP status code.',
+    labelNames: ['model', 'version', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inferenceDuration = new Histogram({
+    name: 'plumbline_inference_request_duration_seconds',
+    help: 'Time from a validated inference request to its answer, including the prediction log commit.',
+    labelNames: ['model', 'version'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly batchRows = new Histogram({
+    name: 'plumbline_inference_batch_rows',
+    help: 'Rows per inference request.',
+    labelNames: ['model', 'version'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 10000],
+    registers: [this.registry],
+  });
+
+  readonly predictionsLogged = new Counter({
+    name: 'plumbline_predictions_logged_total',
+    help: 'Predictions committed to the prediction log in PostgreSQL.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly spooledRows = new Gauge({
+    name: 'plumbline_prediction_log_spooled_rows',
+    help: 'Predictions waiting in the local spool file for PostgreSQL to come back.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
