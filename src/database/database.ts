@@ -43,8 +43,10 @@ export function createPool(url: string): pg.Pool {
     idleTimeoutMillis: 30_000,
     query_timeout: 30_000,
   });
-  // An idle client that loses its server emits here; without a listener the process would crash.
+  // A client that loses its server emits 'error' (idle ones on the pool, checked-out ones on
+  // themselves); unheard, either would crash the process. The failed query rejects anyway.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
@@ -54,7 +56,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
     options.log(`DATABASE_URL is not set: starting the embedded PostgreSQL under ${join(options.dataDir, 'pg')}`);
-    const embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort, log: () => undefined });
+    const embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort, log: options.log });
     url = embedded.url;
     stop = embedded.stop;
   }

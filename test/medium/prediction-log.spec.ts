@@ -1,0 +1,173 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createPool, Database, MIGRATIONS_DIR } from '../../src/database/database.js';
+import { applyMigrations, readMigrations } from '../../src/database/migrator.js';
+import { PlumblineMetrics } from '../../src/monitoring/metrics.registry.js';
+import { PredictionLogRepository } from '../../src/modules/predictions/prediction-log.repository.js';
+import { PredictionLogWriter, type LogMode } from '../../src/modules/predictions/prediction-log.writer.js';
+import { PredictionSpool } from '../../src/modules/predictions/prediction-spool.js';
+import type { PredictionUnit } from '../../src/modules/predictions/prediction.types.js';
+import { uniqueId } from '../helpers/app.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+
+const quiet = () => undefined;
+
+function unit(model: string, ids: string[], ts = new Date()): PredictionUnit {
+  return ids.map((id, i) => ({ model, id, version: 1, ts, features: { x: i, note: 'ünïcode "quoted" \\ back' }, output: [0.25, 0.75], segments: { region: 'eu' } }));
+}
+
+describe('prediction log (real PostgreSQL)', () => {
+  let database: Database;
+  let repository: PredictionLogRepository;
+
+  beforeAll(async () => {
+    const url = inject('databaseUrl');
+    database = new Database(createPool(url), url, false);
+    await applyMigrations(database.pool, readMigrations(MIGRATIONS_DIR), quiet);
+    repository = new PredictionLogRepository(database);
+  });
+  afterAll(() => database.close());
+
+  function writer(mode: LogMode, spoolDir = mkdtempSync(join(tmpdir(), 'spool-')), repo = repository, metrics = new PlumblineMetrics()) {
+    const spool = new PredictionSpool(join(spoolDir, 'predictions.ndjson'));
+    return { writer: new PredictionLogWriter(repo, spool, metrics, { mode, maxBatchRows: 5000, replayIntervalMs: 50, log: quiet }), spool, metrics };
+  }
+
+  async function count(model: string): Promise<number> {
+    return repository.countForModel(model);
+  }
+
+  it('group commit: every acknowledged row is in the table, and concurrent requests share transactions', async () => {
+    const model = uniqueId('gc');
+    let transactions = 0;
+    const counting = Object.create(repository) as PredictionLogRepository;
+    counting.appendBatch = (units) => {
+      transactions++;
+      return repository.appendBatch(units);
+    };
+    const { writer: log } = writer('group', undefined, counting);
+    const outcomes = await Promise.all(Array.from({ length: 400 }, (_, i) => log.append(unit(model, [`r${i}-a`, `r${i}-b`, `r${i}-c`]))));
+    expect(outcomes.every((outcome) => outcome === 'logged')).toBe(true);
+    expect(await count(model)).toBe(1200);
+    expect(transactions).toBeLessThan(400);
+    const stored = await repository.findById(model, 'r7-b');
+    expect(stored?.features).toEqual({ x: 1, note: 'ünïcode "quoted" \\ back' });
+    expect(stored?.segments).toEqual({ region: 'eu' });
+    expect(stored?.output).toEqual([0.25, 0.75]);
+  });
+
+  it('a request whose id is already logged is refused whole, and nothing of it is stored', async () => {
+    const model = uniqueId('dup');
+    const { writer: log } = writer('group');
+    expect(await log.append(unit(model, ['a']))).toBe('logged');
+    const [first, second, third] = await Promise.all([
+      log.append(unit(model, ['b', 'a'])),
+      log.append(unit(model, ['c'])),
+      log.append(unit(model, ['c', 'd'])),
+    ]);
+    expect([first, second, third]).toEqual(['duplicate', 'logged', 'duplicate']);
+    expect(await count(model)).toBe(2);
+    expect(await repository.findById(model, 'b')).toBeUndefined();
+    expect(await repository.findById(model, 'd')).toBeUndefined();
+    // The ids of the refused requests are free again.
+    expect(await log.append(unit(model, ['b', 'd']))).toBe('logged');
+  });
+
+  it('async mode answers before the commit and still writes every row', async () => {
+    const model = uniqueId('async');
+    const { writer: log } = writer('async');
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(unit(model, [`r${i}`]))));
+    expect(outcomes.every((outcome) => outcome === 'logged')).toBe(true);
+    await log.drain();
+    expect(await count(model)).toBe(50);
+  });
+
+  it('spools while PostgreSQL is unreachable and replays in order when it is back', async () => {
+    const model = uniqueId('spool');
+    const target = new URL(inject('databaseUrl'));
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const proxied = new URL(target);
+    proxied.port = String(proxy.port);
+    const outage = new Database(createPool(proxied.toString()), proxied.toString(), false);
+    const { writer: log, spool, metrics } = writer('group', undefined, new PredictionLogRepository(outage));
+    try {
+      expect(await log.append(unit(model, ['before']))).toBe('logged');
+      await proxy.stop();
+      const during = await Promise.all(Array.from({ length: 30 }, (_, i) => log.append(unit(model, [`down${i}`, `down${i}-2`]))));
+      expect(during.every((outcome) => outcome === 'spooled')).toBe(true);
+      expect(log.databaseReachable).toBe(false);
+      expect(spool.waiting.get(model)).toBe(60);
+      expect((await metrics.spooledRows.get()).values.find((v) => v.labels.model === model)?.value).toBe(60);
+
+      await proxy.start();
+      const after = await log.append(unit(model, ['after']));
+      expect(['logged', 'spooled']).toContain(after);
+      await expect.poll(() => spool.empty, { timeout: 10_000 }).toBe(true);
+      await log.drain();
+      expect(await count(model)).toBe(62);
+      expect((await metrics.spooledRows.get()).values.find((v) => v.labels.model === model)?.value).toBe(0);
+      // Replayed in order: the spooled rows were committed before the row sent after the outage.
+      const { rows } = await database.pool.query('SELECT id FROM predictions WHERE model = $1 ORDER BY ctid', [model]);
+      expect(rows.map((row) => row.id).indexOf('after')).toBe(rows.length - 1);
+    } finally {
+      log.close();
+      await proxy.stop();
+      await outage.close();
+    }
+  });
+
+  it('a spool left by a crashed process is replayed by the next one, and a torn last line is dropped', async () => {
+    const model = uniqueId('crash');
+    const directory = mkdtempSync(join(tmpdir(), 'spool-'));
+    const path = join(directory, 'predictions.ndjson');
+    const lines = [unit(model, ['x1']), unit(model, ['x2', 'x3'])].map((u) => JSON.stringify(u)).join('\n');
+    writeFileSync(path, `${lines}\n[{"model":"${model}","id":"torn`);
+    const spool = new PredictionSpool(path);
+    expect(spool.waiting.get(model)).toBe(3);
+    spool.append([unit(model, ['x4'])]);
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+    const log = new PredictionLogWriter(repository, spool, new PlumblineMetrics(), { mode: 'group', maxBatchRows: 5000, replayIntervalMs: 50, log: quiet });
+    await expect.poll(() => spool.empty, { timeout: 10_000 }).toBe(true);
+    log.close();
+    expect(await count(model)).toBe(4);
+  });
+
+  it('creates daily partitions on demand and drops those past retention', async () => {
+    const model = uniqueId('old');
+    const longAgo = new Date('2001-02-03T10:00:00Z');
+    const { writer: log } = writer('group');
+    expect(await log.append(unit(model, ['old-1'], longAgo))).toBe('logged');
+    expect((await repository.findById(model, 'old-1'))?.ts.toISOString()).toBe(longAgo.toISOString());
+    const dropped = await repository.dropPartitionsBefore(new Date('2001-02-05T00:00:00Z'));
+    expect(dropped).toContain('predictions_p20010203');
+    expect(await repository.findById(model, 'old-1')).toBeUndefined();
+  });
+});
+
+describe('migrator', () => {
+  it('applies prisma/migrations once, bookkept in _prisma_migrations with sha256 checksums', async () => {
+    const admin = createPool(inject('databaseUrl'));
+    const name = `plumbline_migrate_${Date.now().toString(36)}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${name}`;
+    const pool = createPool(url.toString());
+    try {
+      const migrations = readMigrations(MIGRATIONS_DIR);
+      expect(await applyMigrations(pool, migrations, quiet)).toEqual(migrations.map((m) => m.name));
+      expect(await applyMigrations(pool, migrations, quiet)).toEqual([]);
+      const { rows } = await pool.query('SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"');
+      expect(rows).toHaveLength(migrations.length);
+      expect(rows[0].checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0].finished_at).not.toBeNull();
+    } finally {
+      await pool.end();
+      await admin.query(`DROP DATABASE ${name}`);
+      await admin.end();
+    }
+  });
+});
