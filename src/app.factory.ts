@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { ModelRepository } from './inference/model-repository.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { createLogger, JsonLogger } from './common/logger.js';
 import type { AppConfig } from './config/env.js';
@@ -12,10 +14,33 @@ const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const logger = new JsonLogger(createLogger(config.LOG_LEVEL));
   const adapter = new FastifyAdapter({ bodyLimit: config.PLUMBLINE_MAX_BODY_BYTES, logger: false });
-  const fastify = adapter.getInstance();
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
   // ONNX uploads are raw bytes, and can be larger than a JSON request.
   fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: MAX_MODEL_BYTES }, (_request, body, done) => done(null, body));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, { logger, abortOnError: false });
   app.useGlobalFilters(new ErrorFilter(config.PLUMBLINE_MAX_BODY_BYTES));
+  rejectUnknownModelsEarly(fastify, app.get(ModelRepository));
   return app;
+}
+
+/** `/v2/models/{m}[/versions/{v}]/infer` and `/api/models/{m}/…` (not the uploads, which create models). */
+const MODEL_ROUTE = /^\/(?:v2\/models\/([^/?]+)(?:\/versions\/([^/?]+))?\/infer|api\/models\/([^/?]+)\/[^?]*)(?:\?|$)/;
+
+/** An unknown model or version is a 404 before the body is read (DESIGN §5), whatever the body is. */
+function rejectUnknownModelsEarly(fastify: FastifyInstance, models: ModelRepository): void {
+  fastify.addHook('onRequest', async (request) => {
+    if (request.method === 'PUT') return;
+    const match = MODEL_ROUTE.exec(request.url);
+    if (!match) return;
+    const decode = (segment: string) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    };
+    const [, inferModel, version, apiModel] = match;
+    if (inferModel) models.getVersion(decode(inferModel), version === undefined ? undefined : decode(version));
+    else models.get(decode(apiModel));
+  });
 }
