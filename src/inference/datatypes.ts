@@ -53,11 +53,11 @@ const INTEGER_RANGES: Partial<Record<OrtType, [number, number]>> = {
   uint16: [0, 65535],
   int32: [-2147483648, 2147483647],
   uint32: [0, 4294967295],
-  int64: [-9223372036854775808, 9223372036854775807],
-  uint64: [0, 18446744073709551615],
+  // The largest doubles below 2^63 and 2^64: a JSON 2^63 - 1 arrives as 2^63, which would wrap to -2^63.
+  int64: [-9223372036854775808, 9223372036854774784],
+  uint64: [0, 18446744073709549568],
 };
 
-const FLOAT_MAX: Partial<Record<OrtType, number>> = { float16: 65504, float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
 
 /** Why `value` cannot be an element of a tensor of `type`, or undefined if it can. */
 export function elementProblem(type: OrtType, value: unknown): string | undefined {
@@ -69,8 +69,10 @@ export function elementProblem(type: OrtType, value: unknown): string | undefine
   if (type === 'bool') return typeof value === 'boolean' ? undefined : 'true or false is expected';
   if (typeof value !== 'number') return 'a number is expected';
   if (!Number.isFinite(value)) return 'NaN and Infinity are not allowed';
-  const floatMax = FLOAT_MAX[type];
-  if (floatMax !== undefined) return Math.abs(value) > floatMax ? `out of range for ${ORT_TO_OIP[type]}` : undefined;
+  // A float is in range when it rounds to a finite value of the type (3.4028235e38 is float32's max).
+  if (type === 'float64') return undefined;
+  if (type === 'float32') return Number.isFinite(Math.fround(value)) ? undefined : `out of range for ${ORT_TO_OIP[type]}`;
+  if (type === 'float16') return (toHalf(value) & 0x7c00) === 0x7c00 ? `out of range for ${ORT_TO_OIP[type]}` : undefined;
   const range = INTEGER_RANGES[type];
   if (!Number.isInteger(value)) return 'an integer is expected';
   if (range && (value < range[0] || value > range[1])) return `out of range for ${ORT_TO_OIP[type]}`;
@@ -124,32 +126,30 @@ export function load(type: OrtType, data: TensorData | Uint8Array, index: number
   return value as number | string;
 }
 
-const scratch = new DataView(new ArrayBuffer(4));
-
-/** IEEE 754 binary32 → binary16 bits, round to nearest even. */
+/** A double → IEEE 754 binary16 bits, rounded once, to nearest even (as numpy's float16 cast). */
 export function toHalf(value: number): number {
-  scratch.setFloat32(0, value);
-  const bits = scratch.getUint32(0);
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const halfExponent = exponent - 127 + 15;
-  if (halfExponent >= 0x1f) return sign | 0x7c00;
-  if (halfExponent <= 0) {
-    if (halfExponent < -10) return sign;
-    const full = mantissa | 0x800000;
-    const shift = 14 - halfExponent;
-    let half = full >>> shift;
-    const remainder = full & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (remainder > halfway || (remainder === halfway && (half & 1))) half++;
-    return sign | half;
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const magnitude = Math.abs(value);
+  if (magnitude >= 65520) return sign | 0x7c00;
+  if (magnitude < 2 ** -14) return sign | roundHalfEven(magnitude * 2 ** 24);
+  let exponent = Math.floor(Math.log2(magnitude));
+  if (2 ** exponent > magnitude) exponent--;
+  else if (2 ** (exponent + 1) <= magnitude) exponent++;
+  let mantissa = roundHalfEven((magnitude / 2 ** exponent - 1) * 1024);
+  let biased = exponent + 15;
+  if (mantissa === 1024) {
+    mantissa = 0;
+    biased++;
   }
-  let half = (halfExponent << 10) | (mantissa >>> 13);
-  const remainder = mantissa & 0x1fff;
-  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half++;
-  return sign | half;
+  return biased >= 31 ? sign | 0x7c00 : sign | (biased << 10) | mantissa;
+}
+
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction !== 0.5) return fraction < 0.5 ? floor : floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /** binary16 bits → number. */

@@ -75,6 +75,7 @@ export const modelConfigSchema = z
       if (config.features && !config.features.includes(name)) issue(['categorical', i], `"${name}" is not one of features`);
     });
     if (config.features && new Set(config.features).size !== config.features.length) issue(['features'], 'feature names must be unique');
+    if (config.classes && new Set(config.classes).size !== config.classes.length) issue(['classes'], 'class names must be unique');
     for (const field of ['segments', 'sensitive'] as const) {
       config[field].forEach((name, i) => {
         if (RESERVED_KEYS.has(name)) issue([field, i], `"${name}" is reserved`);
