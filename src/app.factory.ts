@@ -13,7 +13,9 @@ const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
 /** Builds the Nest application on Fastify; `main.ts` and the e2e tests both use it. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const logger = new JsonLogger(createLogger(config.LOG_LEVEL));
-  const adapter = new FastifyAdapter({ bodyLimit: config.PLUMBLINE_MAX_BODY_BYTES, logger: false });
+  // Path parameters carry model names (up to 128 characters) and prediction ids (up to the string limit).
+  const maxParamLength = Math.max(128, config.PLUMBLINE_MAX_STRING_LENGTH) * 3;
+  const adapter = new FastifyAdapter({ bodyLimit: config.PLUMBLINE_MAX_BODY_BYTES, maxParamLength, logger: false });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   // ONNX uploads are raw bytes, and can be larger than a JSON request.
   fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: MAX_MODEL_BYTES }, (_request, body, done) => done(null, body));

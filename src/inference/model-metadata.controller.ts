@@ -50,7 +50,7 @@ export class ModelMetadataController {
   private describe(name: string, version?: string): ModelMetadata {
     const model = this.models.get(name);
     const versions = [...model.versions.keys()].sort((a, b) => a - b).map(String);
-    if (model.latest === undefined) return { name, versions, platform: 'onnx_onnxv1', inputs: [], outputs: [] };
+    if (model.latest === undefined && version === undefined) return { name, versions, platform: 'onnx_onnxv1', inputs: [], outputs: [] };
     const { onnx } = this.models.getVersion(name, version);
     return { name, versions: version ? [version] : versions, platform: 'onnx_onnxv1', inputs: describe(onnx.inputs), outputs: describe(onnx.outputs) };
   }

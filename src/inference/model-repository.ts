@@ -109,6 +109,8 @@ export class ModelRepository {
       return model;
     } catch (error) {
       const reason = (error as Error).message;
+      // A refused config upload changed nothing on disk: the model's state stays what it was.
+      if (configOverride) throw new ModelLoadError(reason);
       this.failures.set(name, reason);
       this.log('warn', `model '${name}' failed to load: ${reason}${this.served.has(name) ? ' (the previously loaded model stays served)' : ''}`);
       throw new ModelLoadError(reason);

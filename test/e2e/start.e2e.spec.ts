@@ -20,7 +20,7 @@ function freePort(): Promise<number> {
 
 /** The server as `npm start` runs it (built, no DATABASE_URL: embedded PostgreSQL, demo models). */
 async function start(dataDir: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', PLUMBLINE_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', PLUMBLINE_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -63,8 +63,8 @@ describe('npm start: the built server on an embedded PostgreSQL, no configuratio
     const first = await start(dataDir, port);
     const id = uniqueId('start');
     expect(await predict(port, id)).toBe(200);
-    const models = await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST' }).then((r) => r.json());
-    expect(models.filter((m: { state: string }) => m.state === 'READY').map((m: { name: string }) => m.name)).toEqual(
+    const models = await fetch(`http://127.0.0.1:${port}/v2/repository/index`, { method: 'POST' }).then((r) => r.json() as Promise<Array<{ name: string; state: string }>>);
+    expect(models.filter((m) => m.state === 'READY').map((m) => m.name)).toEqual(
       expect.arrayContaining(['credit', 'iris', 'demand']),
     );
 
@@ -74,7 +74,7 @@ describe('npm start: the built server on an embedded PostgreSQL, no configuratio
     expect(pidFiles.split('\n').filter((line) => line.startsWith(dataDir))).toEqual([]);
 
     const second = await start(dataDir, port);
-    const stored = await fetch(`http://127.0.0.1:${port}/api/models/credit/predictions/${id}`).then((r) => r.json());
+    const stored = await fetch(`http://127.0.0.1:${port}/api/models/credit/predictions/${id}`).then((r) => r.json() as Promise<{ features: Record<string, unknown> }>);
     expect(stored.features.debt_ratio).toBe(0.3);
     const id2 = uniqueId('killed');
     expect(await predict(port, id2)).toBe(200);

@@ -81,6 +81,7 @@ export function parseOipRequest(body: unknown, model: ServedModel, onnx: OnnxMod
   }
 
   const rows = rowCount(feeds, model.spec.featureInput);
+  if (rows === 0) throw invalid(InferenceErrorCode.InvalidShape, 'the request has no rows');
   if (rows > limits.maxRows) throw invalid(InferenceErrorCode.TooManyRows, `${rows} rows exceed the limit of ${limits.maxRows} (PLUMBLINE_MAX_ROWS)`);
   if (onnx.batchable) {
     for (const [name, tensor] of Object.entries(feeds)) {

@@ -130,6 +130,10 @@ export class PredictionsService {
     const ts = new Date();
     const ids = Array.from({ length: parsed.rows }, (_, row) => parsed.ids?.[row] ?? uuidv7());
     const monitored = model.spec.output ? outputs[model.spec.output] : undefined;
+    // NaN/Infinity are never stored: a model that produces them on its monitored output fails the request.
+    if (monitored && hasNonFinite(monitored)) {
+      throw new InferenceError(InferenceErrorCode.InferenceFailed, `model '${model.name}' version ${version} produced NaN or Infinity in '${model.spec.output}'; nothing was logged`);
+    }
     const rows: PredictionRow[] = ids.map((id, row) => ({
       model: model.name,
       id,
@@ -201,4 +205,10 @@ export class PredictionsService {
 
 function statusOf(error: unknown): number {
   return ERROR_STATUS[(error as { code: ErrorCode }).code] ?? 500;
+}
+
+function hasNonFinite(tensor: RawTensor): boolean {
+  if (tensor.type === 'float16') return (tensor.data as Uint16Array).some((bits) => (bits & 0x7c00) === 0x7c00);
+  if (tensor.type === 'float32' || tensor.type === 'float64') return !(tensor.data as Float64Array).every(Number.isFinite);
+  return false;
 }
