@@ -22,9 +22,6 @@ export function toErrorResponse(thrown: unknown, maxBodyBytes: number): { status
   // Nest wraps Fastify's own 4xx errors (body parsing, size) in an HttpException; look inside.
   const cause = thrown instanceof HttpException ? (thrown.cause as { code?: unknown } | undefined) : undefined;
   const error = cause && typeof cause.code === 'string' ? cause : thrown;
-  if (/forbidden prototype property/i.test((error as Error)?.message ?? '')) {
-    return { status: 400, body: { error: 'the body contains a forbidden "__proto__" or "constructor.prototype" key', code: HttpErrorCode.BadRequest } };
-  }
   if (error instanceof DomainError) {
     const status = ERROR_STATUS[error.code as ErrorCode] ?? 500;
     return { status, body: { error: error.message, code: error.code } };
@@ -37,7 +34,9 @@ export function toErrorResponse(thrown: unknown, maxBodyBytes: number): { status
         ? `request body is larger than PLUMBLINE_MAX_BODY_BYTES (${maxBodyBytes} bytes)`
         : code === HttpErrorCode.MalformedJson
           ? `malformed JSON body: ${(error as Error).message}`
-          : (error as Error).message;
+          : code === HttpErrorCode.UnsupportedMediaType
+            ? 'unsupported Content-Type: send application/json (application/octet-stream for ONNX uploads)'
+            : (error as Error).message;
     return { status: ERROR_STATUS[code], body: { error: message, code } };
   }
   const statusCode = (error as { statusCode?: number })?.statusCode;
