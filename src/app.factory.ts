@@ -17,7 +17,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const logger = new JsonLogger(createLogger(config.LOG_LEVEL));
   // Path parameters carry model names (up to 128 characters) and prediction ids (up to the string limit).
   const maxParamLength = Math.max(128, config.PLUMBLINE_MAX_STRING_LENGTH) * 3;
-  const adapter = new FastifyAdapter({ bodyLimit: config.PLUMBLINE_MAX_BODY_BYTES, maxParamLength, logger: false });
+  const adapter = new FastifyAdapter({ bodyLimit: config.PLUMBLINE_MAX_BODY_BYTES, routerOptions: { maxParamLength }, logger: false });
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
