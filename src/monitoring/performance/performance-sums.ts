@@ -1,0 +1,148 @@
+import { classificationLoss, logLoss, predictedClass, regressionLoss, type LossSpec } from '../losses/loss.js';
+import { assertFinite, assertFiniteResult, assertProbabilities, clip } from '../losses/probability.js';
+
+/** Mergeable sums over a set of predictions, from which `computePerformance` derives a window's performance. */
+export interface PerformanceSums {
+  /** Predictions in the window. */
+  count: number;
+  /** Of which labeled. */
+  labeled: number;
+  /** Σ configured per-request loss over labeled. */
+  lossSum: number;
+  /** Classification: Σ −ln clip(p_k) over labeled. */
+  logLossSum: number;
+  /** Classification: K×K row-major, confusion[true * K + predicted], labeled only. Regression: []. */
+  confusion: number[];
+  /** Classification: Σ max_j p_j over all predictions. */
+  maxProbSum: number;
+  /** Classification: Σ max_j p_j over labeled predictions. */
+  maxProbLabeledSum: number;
+  /** Classification: Σ −Σ_j p_j ln clip(p_j) over all predictions. */
+  entropySum: number;
+  /** Regression: Σ |y − ŷ| over labeled. */
+  absErrorSum: number;
+  /** Regression: Σ (y − ŷ)² over labeled. */
+  squaredErrorSum: number;
+}
+
+/** One labeled prediction: a classifier's probability row and true class index, or a regressor's output and label. */
+export type LabeledPrediction =
+  | { readonly probabilities: readonly number[]; readonly trueIndex: number }
+  | { readonly prediction: number; readonly label: number };
+
+/** Zero sums; `classes` = K for a classifier (a K×K confusion matrix), 0 for a regressor. */
+export function emptySums(classes: number): PerformanceSums {
+  if (!Number.isInteger(classes) || classes < 0) throw new Error(`classes must be a non-negative integer, got ${String(classes)}`);
+  return {
+    count: 0,
+    labeled: 0,
+    lossSum: 0,
+    logLossSum: 0,
+    confusion: new Array<number>(classes * classes).fill(0),
+    maxProbSum: 0,
+    maxProbLabeledSum: 0,
+    entropySum: 0,
+    absErrorSum: 0,
+    squaredErrorSum: 0,
+  };
+}
+
+const SCALARS = [
+  'count',
+  'labeled',
+  'lossSum',
+  'logLossSum',
+  'maxProbSum',
+  'maxProbLabeledSum',
+  'entropySum',
+  'absErrorSum',
+  'squaredErrorSum',
+] as const satisfies readonly (keyof PerformanceSums)[];
+
+/** a + b field by field (a missing field of `b` counts as 0); the confusion matrices must have the same size. */
+export function addSums(a: PerformanceSums, b: Partial<PerformanceSums>): PerformanceSums {
+  const sum = { ...a, confusion: [...a.confusion] };
+  for (const field of SCALARS) sum[field] = a[field] + (b[field] ?? 0);
+  if (b.confusion !== undefined) {
+    if (b.confusion.length !== a.confusion.length) {
+      throw new Error(`cannot add a confusion matrix of ${b.confusion.length} cells to one of ${a.confusion.length}`);
+    }
+    b.confusion.forEach((n, i) => (sum.confusion[i] += n));
+  }
+  return sum;
+}
+
+/** Predictive entropy −Σ_j p_j ln clip(p_j) (METRICS §2 `estimated.logLoss`); reference `-np.sum(p * np.log(np.clip(p, 1e-15, 1 - 1e-15)))`. */
+export function predictiveEntropy(probabilities: readonly number[]): number {
+  assertProbabilities(probabilities);
+  let sum = 0;
+  for (const p of probabilities) sum -= p * Math.log(clip(p));
+  return sum + 0;
+}
+
+function maxProbability(probabilities: readonly number[]): number {
+  return Math.max(...probabilities);
+}
+
+/**
+ * The label-free part of one classifier prediction: count 1, max_j p_j, −Σ_j p_j ln clip(p_j) (METRICS §2
+ * `estimated`). `positiveIndex` and `threshold` are checked, so a bad decision setup fails on the prediction,
+ * not later on its label.
+ */
+export function classificationContribution(
+  probabilities: readonly number[],
+  positiveIndex: number,
+  threshold: number,
+): Partial<PerformanceSums> {
+  predictedClass(probabilities, positiveIndex, threshold);
+  return { count: 1, maxProbSum: maxProbability(probabilities), entropySum: predictiveEntropy(probabilities) };
+}
+
+/** The label-free part of one regressor prediction: count 1. */
+export function regressionContribution(prediction: number): Partial<PerformanceSums> {
+  assertFinite(prediction, 'prediction');
+  return { count: 1 };
+}
+
+/**
+ * What one label adds to the sums of a prediction already counted (METRICS §2): labeled 1, the configured
+ * per-request loss (`classificationLoss` / `regressionLoss` of `spec`), and — classifier — −ln clip(p_k),
+ * the confusion cell [k][ŷ] (ŷ from `spec.positiveIndex` / `spec.threshold`), max_j p_j; — regressor —
+ * |y − ŷ| and (y − ŷ)². `sign` −1 gives the same with every field negated, to take a label back:
+ * moving a label from A to B is `addSums(addSums(s, labeledContribution(spec, a, -1)), labeledContribution(spec, b))`
+ * (or `relabelContribution`).
+ */
+export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign: 1 | -1 = 1): Partial<PerformanceSums> {
+  if (sign !== 1 && sign !== -1) throw new Error(`sign must be 1 or -1, got ${String(sign)}`);
+  // + 0 keeps −1 · 0 from leaving −0 in the sums.
+  const signed = (x: number) => sign * x + 0;
+  if ('probabilities' in row) {
+    const { probabilities, trueIndex } = row;
+    const classes = probabilities.length;
+    const loss = classificationLoss(spec, probabilities, trueIndex);
+    const confusion = new Array<number>(classes * classes).fill(0);
+    confusion[trueIndex * classes + predictedClass(probabilities, spec.positiveIndex, spec.threshold)] = sign;
+    return {
+      labeled: sign,
+      lossSum: signed(loss),
+      logLossSum: signed(logLoss(probabilities, trueIndex)),
+      confusion,
+      maxProbLabeledSum: signed(maxProbability(probabilities)),
+    };
+  }
+  const { prediction, label } = row;
+  const loss = regressionLoss(spec, prediction, label);
+  const error = label - prediction;
+  return {
+    labeled: sign,
+    lossSum: signed(loss),
+    absErrorSum: signed(Math.abs(error)),
+    squaredErrorSum: signed(assertFiniteResult(error * error, 'squared error')),
+  };
+}
+
+/** The change of the sums when a prediction's label moves from `before` to `after` (same prediction, new label). */
+export function relabelContribution(spec: LossSpec, before: LabeledPrediction, after: LabeledPrediction): PerformanceSums {
+  const classes = 'probabilities' in after ? after.probabilities.length : 0;
+  return addSums(addSums(emptySums(classes), labeledContribution(spec, before, -1)), labeledContribution(spec, after));
+}
