@@ -2,8 +2,9 @@ import { HttpErrorCode } from './http.errors.js';
 import { InferenceErrorCode } from '../inference/inference.errors.js';
 import { ModelsErrorCode } from '../modules/models/models.errors.js';
 import { PredictionsErrorCode } from '../modules/predictions/predictions.errors.js';
+import { LabelsErrorCode } from '../modules/labels/labels.errors.js';
 
-export type ErrorCode = HttpErrorCode | InferenceErrorCode | ModelsErrorCode | PredictionsErrorCode;
+export type ErrorCode = HttpErrorCode | InferenceErrorCode | ModelsErrorCode | PredictionsErrorCode | LabelsErrorCode;
 
 /** Every domain code and its HTTP status. A code missing here fails to compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -33,4 +34,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [PredictionsErrorCode.DuplicatePredictionId]: 409,
   [PredictionsErrorCode.PredictionNotFound]: 404,
   [PredictionsErrorCode.LogUnavailable]: 503,
+  [LabelsErrorCode.InvalidLabels]: 400,
+  [LabelsErrorCode.TooManyLabels]: 413,
 };

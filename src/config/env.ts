@@ -38,6 +38,7 @@ export const envSchema = z.object({
   PLUMBLINE_ORT_THREADS: integer(1, 0, 256),
   PLUMBLINE_MAX_BODY_BYTES: integer(16 * 1024 * 1024, 1024),
   PLUMBLINE_MAX_ROWS: integer(10_000, 1),
+  PLUMBLINE_MAX_LABELS: integer(10_000, 1),
   PLUMBLINE_MAX_STRING_LENGTH: integer(256, 1, 65_536),
   PLUMBLINE_MAX_SEGMENT_VALUES: integer(50, 1, 10_000),
 });

@@ -41,6 +41,29 @@ export class PlumblineMetrics {
     registers: [this.registry],
   });
 
+  readonly labels = new Counter({
+    name: 'plumbline_labels_total',
+    help: 'Labels received, by outcome: matched (joined now or when the prediction arrived), pending, duplicate, rejected, expired.',
+    labelNames: ['model', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly labelDelay = new Histogram({
+    name: 'plumbline_label_delay_seconds',
+    help: 'Time from a prediction to its label being joined.',
+    labelNames: ['model'] as const,
+    buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400],
+    registers: [this.registry],
+  });
+
+  readonly loss = new Histogram({
+    name: 'plumbline_loss',
+    help: 'Per-request loss of labeled predictions (the configured loss), overall (segment_key="") and per segment.',
+    labelNames: ['model', 'version', 'segment_key', 'segment'] as const,
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 50, 100, 1000],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

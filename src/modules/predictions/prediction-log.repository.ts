@@ -6,6 +6,9 @@ const DAY_MS = 86_400_000;
 
 export type UnitOutcome = 'logged' | 'duplicate';
 
+/** Work that must commit together with the rows it is given (the aggregates). */
+export type AfterInsert = (client: pg.PoolClient, rows: PredictionRow[]) => Promise<void>;
+
 /** All I/O on the prediction log tables (`predictions`, partitioned by day, and `prediction_ids`). */
 export class PredictionLogRepository {
   private readonly knownPartitions = new Set<string>();
@@ -16,7 +19,7 @@ export class PredictionLogRepository {
    * Appends units in one transaction with `unnest` inserts. A unit any of whose ids is already
    * logged is left out whole and reported as a duplicate.
    */
-  async appendBatch(units: PredictionUnit[]): Promise<UnitOutcome[]> {
+  async appendBatch(units: PredictionUnit[], afterInsert?: AfterInsert): Promise<UnitOutcome[]> {
     const rows = units.flat();
     await this.ensurePartitions(rows.map((row) => row.ts));
     const client = await this.database.pool.connect();
@@ -34,7 +37,10 @@ export class PredictionLogRepository {
           ]);
         }
       }
-      if (kept.length > 0) await this.insertPredictions(client, kept);
+      if (kept.length > 0) {
+        await this.insertPredictions(client, kept);
+        await afterInsert?.(client, kept);
+      }
       await client.query('COMMIT');
       return outcomes;
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { isConnectionError, type PredictionLogRepository, type UnitOutcome } from './prediction-log.repository.js';
+import { isConnectionError, type AfterInsert, type PredictionLogRepository, type UnitOutcome } from './prediction-log.repository.js';
 import type { PredictionSpool } from './prediction-spool.js';
 import type { PredictionUnit } from './prediction.types.js';
 
@@ -18,6 +18,8 @@ export interface WriterOptions {
   mode: LogMode;
   maxBatchRows: number;
   replayIntervalMs: number;
+  /** Runs in each batch's transaction with the rows it commits (the aggregates). */
+  afterInsert?: AfterInsert;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -128,7 +130,7 @@ export class PredictionLogWriter {
     if (!this.spool.empty) return this.toSpool(fresh);
     let outcomes: UnitOutcome[];
     try {
-      outcomes = await this.repository.appendBatch(fresh.map((pending) => pending.unit));
+      outcomes = await this.repository.appendBatch(fresh.map((pending) => pending.unit), this.options.afterInsert);
     } catch (error) {
       if (isConnectionError(error)) {
         this.markDown(error);
@@ -162,7 +164,7 @@ export class PredictionLogWriter {
     const { units, end } = this.spool.peek(this.options.maxBatchRows);
     let outcomes: UnitOutcome[];
     try {
-      outcomes = units.length > 0 ? await this.repository.appendBatch(units) : [];
+      outcomes = units.length > 0 ? await this.repository.appendBatch(units, this.options.afterInsert) : [];
     } catch (error) {
       if (!isConnectionError(error)) this.options.log('error', `spool replay failed: ${(error as Error).message}`);
       else this.markDown(error);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { PredictionsService, type OipInferResponse, type PredictionView, type PredictResponse } from './predictions.service.js';
+import { PredictionsService, type IngestResponse, type OipInferResponse, type PredictionView, type PredictResponse } from './predictions.service.js';
 
 /** OIP v2 inference (DESIGN §5.1). */
 @Controller('v2/models/:model')
@@ -28,6 +28,12 @@ export class RecordsController {
   @HttpCode(200)
   predict(@Param('model') model: string, @Body() body: unknown): Promise<PredictResponse> {
     return this.predictions.predict(model, body);
+  }
+
+  @Post('predictions')
+  @HttpCode(200)
+  ingest(@Param('model') model: string, @Body() body: unknown): Promise<IngestResponse> {
+    return this.predictions.ingest(model, body);
   }
 
   @Get('predictions/:id')

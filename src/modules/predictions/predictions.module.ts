@@ -5,6 +5,8 @@ import { Database } from '../../database/database.js';
 import { InferenceModule } from '../../inference/inference.module.js';
 import { ModelRepository } from '../../inference/model-repository.js';
 import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { MonitoringModule } from '../labels/monitoring.module.js';
+import { PerformanceService } from '../performance/performance.service.js';
 import { PredictionLogMaintenance } from './prediction-log.maintenance.js';
 import { PredictionLogRepository } from './prediction-log.repository.js';
 import { PredictionLogWriter } from './prediction-log.writer.js';
@@ -37,18 +39,19 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
 }
 
 @Module({
-  imports: [InferenceModule],
+  imports: [InferenceModule, MonitoringModule],
   providers: [
     { provide: PredictionLogRepository, inject: [Database], useFactory: (database: Database) => new PredictionLogRepository(database) },
     { provide: PredictionSpool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PredictionSpool(join(config.dataDir, 'spool', 'predictions.ndjson')) },
     {
       provide: PredictionLogWriter,
-      inject: [APP_CONFIG, PredictionLogRepository, PredictionSpool, PlumblineMetrics],
-      useFactory: (config: AppConfig, repository: PredictionLogRepository, spool: PredictionSpool, metrics: PlumblineMetrics) =>
+      inject: [APP_CONFIG, PredictionLogRepository, PredictionSpool, PlumblineMetrics, PerformanceService],
+      useFactory: (config: AppConfig, repository: PredictionLogRepository, spool: PredictionSpool, metrics: PlumblineMetrics, performance: PerformanceService) =>
         new PredictionLogWriter(repository, spool, metrics, {
           mode: config.PLUMBLINE_LOG_MODE,
           maxBatchRows: config.PLUMBLINE_LOG_BATCH_ROWS,
           replayIntervalMs: 1000,
+          afterInsert: performance.onPredictions,
           log,
         }),
     },
@@ -62,7 +65,7 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
       provide: PredictionsService,
       inject: [APP_CONFIG, ModelRepository, PredictionLogWriter, PredictionLogRepository, PlumblineMetrics],
       useFactory: (config: AppConfig, models: ModelRepository, writer: PredictionLogWriter, repository: PredictionLogRepository, metrics: PlumblineMetrics) =>
-        new PredictionsService(models, writer, repository, metrics, { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH }),
+        new PredictionsService(models, writer, repository, metrics, { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH }, config.PLUMBLINE_RETENTION),
     },
     PredictionLogLifecycle,
   ],

@@ -13,6 +13,9 @@ import type { PredictionLogWriter } from './prediction-log.writer.js';
 import type { PredictionRow } from './prediction.types.js';
 import { PredictionsError, PredictionsErrorCode } from './predictions.errors.js';
 import { parseRecords, recordsToInference } from './records-request.parser.js';
+import { parseTimestamp } from '../../common/time-window.js';
+import { outputOf } from '../labels/label-value.js';
+import { performanceModelOf } from '../performance/performance-model.js';
 import type { RequestLimits } from './request-limits.js';
 
 export interface OipInferResponse {
@@ -33,6 +36,13 @@ export interface PredictResponse {
   model: string;
   version: string;
   predictions: RecordPrediction[];
+}
+
+export interface IngestResponse {
+  model: string;
+  version: string;
+  accepted: number;
+  ids: string[];
 }
 
 export interface PredictionView {
@@ -64,6 +74,7 @@ export class PredictionsService {
     private readonly log: PredictionLogRepository,
     private readonly metrics: PlumblineMetrics,
     private readonly limits: RequestLimits,
+    private readonly retentionMs: number,
   ) {
     // Every served model gets its series at zero, so that rate() and absent() work from the start.
     models.onLoaded((model) => {
@@ -100,6 +111,52 @@ export class PredictionsService {
       const predictions = ran.rows.map((row) => ({ id: row.id, output: row.output, ...this.decision(target.model, row.output) }));
       return { model: target.model.name, version: String(target.version), predictions };
     });
+  }
+
+  /**
+   * Predictions made elsewhere (DESIGN §5.3): `{records: [{id?, timestamp?, features, output, segments?}]}`,
+   * logged and aggregated like served ones, in the bucket of their own timestamp.
+   */
+  async ingest(name: string, body: unknown): Promise<IngestResponse> {
+    const model = this.models.get(name);
+    const spec = performanceModelOf(model);
+    const now = Date.now();
+    const outputs: unknown[] = [];
+    const stamps: Date[] = [];
+    const records = parseRecords(body, model, this.limits, (record, index) => {
+      const ts = record.timestamp === undefined ? new Date(now) : parseTimestamp(record.timestamp, `record ${index}: timestamp`);
+      if (ts.getTime() < now - this.retentionMs || ts.getTime() > now + 3_600_000) {
+        throw new InferenceError(InferenceErrorCode.InvalidRequest, `record ${index}: timestamp ${ts.toISOString()} is outside the retention window (PLUMBLINE_RETENTION) or more than 1 h ahead`);
+      }
+      let output = record.output;
+      if (model.config.task === 'binary' && typeof output === 'number') output = [1 - output, output];
+      if (outputOf(spec, output) === undefined) {
+        const expected = model.config.task === 'regression' ? 'a finite number' : `${spec.classes} finite probabilities (${spec.classNames.join(', ')})`;
+        throw new InferenceError(InferenceErrorCode.InvalidValue, `record ${index}: output must be ${expected}`);
+      }
+      outputs.push(output);
+      stamps.push(ts);
+    });
+    records.forEach((record, index) => {
+      for (const [feature, value] of Object.entries(record.features)) {
+        const fine = value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= this.limits.maxStringLength && !value.includes('\u0000'));
+        if (!fine) throw new InferenceError(InferenceErrorCode.InvalidValue, `record ${index}: feature '${feature}' must be a finite number, a string of at most ${this.limits.maxStringLength} characters, a boolean or null`);
+      }
+    });
+    const version = model.latest ?? 0;
+    const rows: PredictionRow[] = records.map((record, index) => ({
+      model: model.name,
+      id: record.id ?? uuidv7(),
+      version,
+      ts: stamps[index],
+      features: record.features,
+      output: outputs[index],
+      segments: record.segments,
+    }));
+    if ((await this.writer.append(rows)) === 'duplicate') {
+      throw new PredictionsError(PredictionsErrorCode.DuplicatePredictionId, `a prediction id of this request is already logged for model '${model.name}'`);
+    }
+    return { model: model.name, version: String(version), accepted: rows.length, ids: rows.map((row) => row.id) };
   }
 
   async get(name: string, id: string): Promise<PredictionView> {

@@ -1,0 +1,123 @@
+import type pg from 'pg';
+import type { Database } from '../../database/database.js';
+import type { LabelValue } from './label-value.js';
+
+export interface LabelTarget {
+  id: string;
+  version: number;
+  ts: Date;
+  output: unknown;
+  segments: Record<string, string>;
+  label: LabelValue | null;
+}
+
+export interface LabelWrite {
+  id: string;
+  ts: Date;
+  label: LabelValue;
+  loss: number;
+}
+
+/** All I/O on the labels of the prediction log and on pending labels. */
+export class LabelsRepository {
+  constructor(readonly database: Database) {}
+
+  /** Runs `work` in a transaction on one client. */
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.database.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The logged predictions among `ids`, locked until the transaction ends (in id order: no deadlocks). */
+  async lockPredictions(client: pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
+    const { rows } = await client.query(
+      `SELECT p.id, p.version, p.ts, p.output, p.segments, p.label
+         FROM unnest($2::text[]) AS u(id)
+         JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
+         JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
+        ORDER BY p.id
+          FOR UPDATE OF p`,
+      [model, ids],
+    );
+    return rows;
+  }
+
+  async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
+    if (writes.length === 0) return;
+    await client.query(
+      `UPDATE predictions p SET label = u.label, loss = u.loss, labeled_at = $5
+         FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[], $6::float8[]) AS u(id, ts, label, loss)
+        WHERE p.model = $1 AND p.id = u.id AND p.ts = u.ts`,
+      [model, writes.map((w) => w.id), writes.map((w) => w.ts), writes.map((w) => JSON.stringify(w.label)), labeledAt, writes.map((w) => w.loss)],
+    );
+  }
+
+  /** Pending labels already held for `ids`. */
+  async findPending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
+    const { rows } = await client.query('SELECT id, label FROM pending_labels WHERE model = $1 AND id = ANY($2::text[]) FOR UPDATE', [model, ids]);
+    return new Map(rows.map((row) => [row.id, row.label]));
+  }
+
+  async upsertPending(client: pg.PoolClient, model: string, labels: Array<{ id: string; label: LabelValue }>): Promise<void> {
+    if (labels.length === 0) return;
+    await client.query(
+      `INSERT INTO pending_labels (model, id, label)
+       SELECT $1, u.id, u.label FROM unnest($2::text[], $3::jsonb[]) AS u(id, label)
+       ON CONFLICT (model, id) DO UPDATE SET label = EXCLUDED.label, received_at = now()`,
+      [model, labels.map((l) => l.id), labels.map((l) => JSON.stringify(l.label))],
+    );
+  }
+
+  /** Takes (deletes and returns) pending labels of `model` whose prediction is now logged. */
+  async takeJoinable(client: pg.PoolClient, model: string, limit: number): Promise<Array<{ id: string; label: LabelValue; receivedAt: Date }>> {
+    const { rows } = await client.query(
+      `DELETE FROM pending_labels pl USING (
+          SELECT pl2.model, pl2.id FROM pending_labels pl2 JOIN prediction_ids i ON i.model = pl2.model AND i.id = pl2.id
+           WHERE pl2.model = $1 ORDER BY pl2.id LIMIT $2 FOR UPDATE OF pl2 SKIP LOCKED) AS j
+        WHERE pl.model = j.model AND pl.id = j.id
+        RETURNING pl.id, pl.label, pl.received_at`,
+      [model, limit],
+    );
+    return rows.map((row) => ({ id: row.id, label: row.label, receivedAt: row.received_at }));
+  }
+
+  /** Models that have pending labels whose prediction is logged. */
+  async modelsWithJoinable(): Promise<string[]> {
+    const { rows } = await this.database.pool.query(
+      'SELECT DISTINCT pl.model FROM pending_labels pl JOIN prediction_ids i ON i.model = pl.model AND i.id = pl.id',
+    );
+    return rows.map((row) => row.model);
+  }
+
+  /** Drops pending labels older than `cutoff`, counting them per model in `expired_labels`. */
+  async expirePending(cutoff: Date): Promise<Map<string, number>> {
+    const { rows } = await this.database.pool.query(
+      `WITH gone AS (DELETE FROM pending_labels WHERE received_at < $1 RETURNING model),
+            counted AS (SELECT model, count(*) AS n FROM gone GROUP BY model)
+       INSERT INTO expired_labels AS e (model, count) SELECT model, n FROM counted
+       ON CONFLICT (model) DO UPDATE SET count = e.count + EXCLUDED.count
+       RETURNING model, (SELECT n FROM counted c WHERE c.model = e.model) AS n`,
+      [cutoff],
+    );
+    return new Map(rows.map((row) => [row.model, Number(row.n)]));
+  }
+
+  async counts(model: string): Promise<{ pending: number; expired: number }> {
+    const { rows } = await this.database.pool.query(
+      `SELECT (SELECT count(*) FROM pending_labels WHERE model = $1) AS pending,
+              coalesce((SELECT count FROM expired_labels WHERE model = $1), 0) AS expired`,
+      [model],
+    );
+    return { pending: rows[0].pending, expired: rows[0].expired };
+  }
+}

@@ -1,0 +1,202 @@
+import type pg from 'pg';
+import { InferenceErrorCode } from '../../inference/inference.errors.js';
+import type { ModelRepository } from '../../inference/model-repository.js';
+import { classificationLoss, regressionLoss } from '../../monitoring/losses/loss.js';
+import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
+import type { SegmentCap } from '../../monitoring/segment-cap.js';
+import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
+import { DeltaCollector } from '../performance/performance-deltas.js';
+import { performanceModelOf, type PerformanceModel } from '../performance/performance-model.js';
+import type { PerformanceRepository } from '../performance/performance.repository.js';
+import { outputOf, parseLabel, type LabelValue } from './label-value.js';
+import { LabelsError, LabelsErrorCode } from './labels.errors.js';
+import type { LabelsRepository, LabelTarget, LabelWrite } from './labels.repository.js';
+
+export interface LabelsResult {
+  matched: number;
+  pending: number;
+  duplicate: number;
+  rejected: Array<{ id: string; error: string }>;
+}
+
+export interface LabelsOptions {
+  maxLabels: number;
+  maxStringLength: number;
+  bucketMs: number;
+  joinWindowMs: number;
+}
+
+interface Observed {
+  target: LabelTarget;
+  loss: number;
+  labeledAt: Date;
+}
+
+interface Accepted {
+  id: string;
+  value: LabelValue;
+  index: number;
+}
+
+/**
+ * Joins delayed labels to logged predictions (DESIGN §5.4): computes each loss (METRICS §1), writes
+ * it with the label, and moves the performance aggregates of the prediction's own bucket and
+ * segments — all in one transaction, a handful of statements per call whatever its size.
+ */
+export class LabelsService {
+  constructor(
+    private readonly models: ModelRepository,
+    private readonly labels: LabelsRepository,
+    private readonly performance: PerformanceRepository,
+    private readonly metrics: PlumblineMetrics,
+    private readonly segmentCap: SegmentCap,
+    private readonly options: LabelsOptions,
+  ) {}
+
+  async ingest(modelName: string, body: unknown, overwrite: boolean): Promise<LabelsResult> {
+    const served = this.models.get(modelName);
+    const model = performanceModelOf(served);
+    if (!isPlainObject(body) || !Array.isArray(body.labels)) {
+      throw new LabelsError(LabelsErrorCode.InvalidLabels, 'the body must be {"labels": [{"id": "...", "label": ...}, ...]}');
+    }
+    if (body.labels.length > this.options.maxLabels) {
+      throw new LabelsError(LabelsErrorCode.TooManyLabels, `${body.labels.length} labels exceed the limit of ${this.options.maxLabels} per call`);
+    }
+    const result: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+    const accepted = new Map<string, Accepted>();
+    body.labels.forEach((item: unknown, position: number) => {
+      const reject = (id: string, error: string) => result.rejected.push({ id, error });
+      if (!isPlainObject(item)) return reject(`#${position}`, 'each label must be an object {"id", "label"}');
+      let id: string;
+      try {
+        id = checkText(item.id, 'id', this.options.maxStringLength, InferenceErrorCode.InvalidPredictionId);
+      } catch (error) {
+        return reject(typeof item.id === 'string' ? item.id.slice(0, this.options.maxStringLength) : `#${position}`, (error as Error).message);
+      }
+      if (accepted.has(id)) return reject(id, 'the id appears more than once in this call');
+      const parsed = parseLabel(model, item.label);
+      if ('error' in parsed) return reject(id, parsed.error);
+      accepted.set(id, { id, ...parsed });
+    });
+    if (accepted.size > 0) {
+      const observed = await this.labels.transaction((client) => this.apply(client, served.name, model, [...accepted.values()], overwrite, result, true));
+      this.observe(served.name, observed);
+    }
+    this.count(served.name, result);
+    return result;
+  }
+
+  /** Joins pending labels of `model` whose prediction has been logged since (read-your-writes for queries). */
+  async joinPending(modelName: string): Promise<number> {
+    const served = this.models.get(modelName);
+    const model = performanceModelOf(served);
+    let joined = 0;
+    for (;;) {
+      const result: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+      const { taken, observed } = await this.labels.transaction(async (client) => {
+        const pending = await this.labels.takeJoinable(client, served.name, 10_000);
+        const items = pending.map(({ id, label }) => {
+          const parsed = parseLabel(model, label);
+          return 'error' in parsed ? undefined : { id, ...parsed };
+        });
+        const labeled = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false);
+        return { taken: pending.length, observed: labeled };
+      });
+      this.observe(served.name, observed);
+      this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
+      joined += result.matched;
+      if (taken < 10_000) return joined;
+    }
+  }
+
+  /** Joins every model's pending labels and expires those past the join window (the scheduler's tick). */
+  async sweep(): Promise<void> {
+    for (const model of await this.labels.modelsWithJoinable()) {
+      if (this.models.list().some((served) => served.name === model)) await this.joinPending(model);
+    }
+    const expired = await this.labels.expirePending(new Date(Date.now() - this.options.joinWindowMs));
+    for (const [model, count] of expired) this.metrics.labels.inc({ model, result: 'expired' }, count);
+  }
+
+  /** Labels the logged predictions among `items` (and holds the rest when `keepPending`); returns what was labeled. */
+  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean): Promise<Observed[]> {
+    const targets = new Map((await this.labels.lockPredictions(client, name, items.map((item) => item.id))).map((target) => [target.id, target]));
+    const now = new Date();
+    const writes: LabelWrite[] = [];
+    const deltas = new DeltaCollector(this.options.bucketMs);
+    const observed: Observed[] = [];
+    const missing: Accepted[] = [];
+    for (const item of items) {
+      const target = targets.get(item.id);
+      if (!target) {
+        missing.push(item);
+        continue;
+      }
+      if (target.label !== null && target.label === item.value) {
+        result.duplicate++;
+        continue;
+      }
+      if (target.label !== null && !overwrite) {
+        result.rejected.push({ id: item.id, error: `already labeled ${JSON.stringify(target.label)}; send ?overwrite=true to replace it` });
+        continue;
+      }
+      const output = outputOf(model, target.output);
+      if (output === undefined) {
+        result.rejected.push({ id: item.id, error: 'the logged output does not fit the model any more (its classes changed)' });
+        continue;
+      }
+      const row = (index: number, value: LabelValue) =>
+        Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
+      if (target.label !== null) {
+        const previous = parseLabel(model, target.label);
+        if (!('error' in previous)) {
+          deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(previous.index, previous.value), -1));
+        }
+      }
+      const loss = Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
+      deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
+      writes.push({ id: item.id, ts: target.ts, label: item.value, loss });
+      observed.push({ target, loss, labeledAt: now });
+      result.matched++;
+    }
+    await this.labels.writeLabels(client, name, writes, now);
+    await this.performance.upsertAdd(client, deltas.sorted());
+    if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
+    return observed;
+  }
+
+  /** Labels whose prediction is not logged yet wait in `pending_labels` (same duplicate/overwrite rules). */
+  private async hold(client: pg.PoolClient, name: string, items: Accepted[], overwrite: boolean, result: LabelsResult): Promise<void> {
+    const existing = await this.labels.findPending(client, name, items.map((item) => item.id));
+    const stored: Accepted[] = [];
+    for (const item of items) {
+      const held = existing.get(item.id);
+      if (held === undefined) stored.push(item);
+      else if (held === item.value) result.duplicate++;
+      else if (overwrite) stored.push(item);
+      else result.rejected.push({ id: item.id, error: `a different label ${JSON.stringify(held)} is already pending; send ?overwrite=true to replace it` });
+    }
+    await this.labels.upsertPending(client, name, stored.map((item) => ({ id: item.id, label: item.value })));
+    result.pending += stored.length;
+  }
+
+  /** Prometheus, after the commit: label delay and the loss histogram, overall and per segment. */
+  private observe(name: string, observed: Observed[]): void {
+    for (const { target, loss, labeledAt } of observed) {
+      const version = String(target.version);
+      this.metrics.labelDelay.observe({ model: name }, Math.max(0, (labeledAt.getTime() - new Date(target.ts).getTime()) / 1000));
+      this.metrics.loss.observe({ model: name, version, segment_key: '', segment: '' }, loss);
+      for (const [key, value] of Object.entries(target.segments)) {
+        this.metrics.loss.observe({ model: name, version, segment_key: key, segment: this.segmentCap.label(name, key, value) }, loss);
+      }
+    }
+  }
+
+  private count(model: string, result: LabelsResult): void {
+    this.metrics.labels.inc({ model, result: 'matched' }, result.matched);
+    this.metrics.labels.inc({ model, result: 'pending' }, result.pending);
+    this.metrics.labels.inc({ model, result: 'duplicate' }, result.duplicate);
+    this.metrics.labels.inc({ model, result: 'rejected' }, result.rejected.length);
+  }
+}

@@ -1,0 +1,56 @@
+import { addSums, classificationContribution, emptySums, regressionContribution, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
+import type { PerformanceModel } from './performance-model.js';
+
+/** What to add to one aggregate row (model, version, bucket, segment key, segment value). */
+export interface BucketDelta {
+  model: string;
+  version: number;
+  bucket: Date;
+  segmentKey: string;
+  segmentValue: string;
+  sums: PerformanceSums;
+}
+
+export const OVERALL = '';
+
+export function bucketOf(ts: Date, bucketMs: number): Date {
+  return new Date(Math.floor(ts.getTime() / bucketMs) * bucketMs);
+}
+
+/**
+ * Merges per-prediction contributions into one delta per aggregate row: the overall row and one
+ * row per segment key the prediction carries. Sorted by key, so that concurrent transactions lock
+ * rows in the same order.
+ */
+export class DeltaCollector {
+  private readonly deltas = new Map<string, BucketDelta>();
+
+  constructor(private readonly bucketMs: number) {}
+
+  add(model: string, version: number, ts: Date, segments: Record<string, string>, classes: number, contribution: Partial<PerformanceSums>): void {
+    const bucket = bucketOf(ts, this.bucketMs);
+    const keys: Array<[string, string]> = [[OVERALL, OVERALL], ...Object.entries(segments)];
+    for (const [segmentKey, segmentValue] of keys) {
+      const key = `${model}\u0000${segmentKey}\u0000${bucket.getTime()}\u0000${segmentValue}\u0000${version}`;
+      const current = this.deltas.get(key);
+      const sums = addSums(current?.sums ?? emptySums(classes), contribution);
+      this.deltas.set(key, { model, version, bucket, segmentKey, segmentValue, sums });
+    }
+  }
+
+  get size(): number {
+    return this.deltas.size;
+  }
+
+  sorted(): BucketDelta[] {
+    return [...this.deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
+  }
+}
+
+/** The label-free part of one logged prediction (count, and for classifiers the estimated-performance sums). */
+export function predictionContribution(model: PerformanceModel | undefined, output: unknown): Partial<PerformanceSums> {
+  if (!model) return { count: 1 };
+  if (model.task === 'regression') return typeof output === 'number' ? regressionContribution(output) : { count: 1 };
+  if (!Array.isArray(output) || output.length !== model.classes) return { count: 1 };
+  return classificationContribution(output as number[], model.loss.positiveIndex, model.loss.threshold);
+}

@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import type { Database } from '../../database/database.js';
+import { emptySums, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
+import type { BucketDelta } from './performance-deltas.js';
+
+export interface WindowQuery {
+  model: string;
+  from: Date;
+  to: Date;
+  version?: number;
+  /** '' for the overall rows. */
+  segmentKey: string;
+}
+
+/** All I/O on `performance_buckets`: upsert-add of deltas, sums over a window. */
+export class PerformanceRepository {
+  constructor(private readonly database: Database) {}
+
+  /** Adds deltas inside the caller's transaction (rows sorted by the caller: a stable lock order). */
+  async upsertAdd(client: pg.PoolClient, deltas: BucketDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    const column = <T>(pick: (delta: BucketDelta) => T) => deltas.map(pick);
+    await client.query(
+      `INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, count, labeled, loss_sum,
+         log_loss_sum, confusion, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum)
+       SELECT d.model, d.version, d.bucket, d.segment_key, d.segment_value, d.count, d.labeled, d.loss_sum,
+              d.log_loss_sum, d.confusion::bigint[], d.max_prob_sum, d.max_prob_labeled_sum, d.entropy_sum, d.abs_error_sum, d.squared_error_sum
+         FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::float8[],
+                     $9::float8[], $10::text[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[])
+           WITH ORDINALITY AS d(model, version, bucket, segment_key, segment_value, count, labeled, loss_sum,
+                                log_loss_sum, confusion, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum, n)
+        ORDER BY d.n
+       ON CONFLICT (model, segment_key, bucket, segment_value, version) DO UPDATE SET
+         count = t.count + EXCLUDED.count,
+         labeled = t.labeled + EXCLUDED.labeled,
+         loss_sum = t.loss_sum + EXCLUDED.loss_sum,
+         log_loss_sum = t.log_loss_sum + EXCLUDED.log_loss_sum,
+         confusion = CASE
+           WHEN cardinality(t.confusion) = 0 THEN EXCLUDED.confusion
+           WHEN cardinality(EXCLUDED.confusion) = 0 THEN t.confusion
+           ELSE ARRAY(SELECT a + b FROM unnest(t.confusion, EXCLUDED.confusion) AS x(a, b)) END,
+         max_prob_sum = t.max_prob_sum + EXCLUDED.max_prob_sum,
+         max_prob_labeled_sum = t.max_prob_labeled_sum + EXCLUDED.max_prob_labeled_sum,
+         entropy_sum = t.entropy_sum + EXCLUDED.entropy_sum,
+         abs_error_sum = t.abs_error_sum + EXCLUDED.abs_error_sum,
+         squared_error_sum = t.squared_error_sum + EXCLUDED.squared_error_sum`,
+      [
+        column((d) => d.model),
+        column((d) => d.version),
+        column((d) => d.bucket),
+        column((d) => d.segmentKey),
+        column((d) => d.segmentValue),
+        column((d) => d.sums.count),
+        column((d) => d.sums.labeled),
+        column((d) => d.sums.lossSum),
+        column((d) => d.sums.logLossSum),
+        column((d) => `{${d.sums.confusion.join(',')}}`),
+        column((d) => d.sums.maxProbSum),
+        column((d) => d.sums.maxProbLabeledSum),
+        column((d) => d.sums.entropySum),
+        column((d) => d.sums.absErrorSum),
+        column((d) => d.sums.squaredErrorSum),
+      ],
+    );
+  }
+
+  /** Sums over the buckets of [from, to), per segment value of `segmentKey`. Cost: buckets × values, never predictions. */
+  async sumWindow(query: WindowQuery, classes: number): Promise<Map<string, PerformanceSums>> {
+    const params: unknown[] = [query.model, query.segmentKey, query.from, query.to];
+    const versionFilter = query.version === undefined ? '' : `AND version = $${params.push(query.version)}`;
+    const { rows } = await this.database.pool.query(
+      `SELECT segment_value, sum(count)::float8 AS count, sum(labeled)::float8 AS labeled, sum(loss_sum) AS loss_sum,
+              sum(log_loss_sum) AS log_loss_sum, sum(max_prob_sum) AS max_prob_sum, sum(max_prob_labeled_sum) AS max_prob_labeled_sum,
+              sum(entropy_sum) AS entropy_sum, sum(abs_error_sum) AS abs_error_sum, sum(squared_error_sum) AS squared_error_sum,
+              (SELECT array_agg(total ORDER BY i) FROM (
+                 SELECT i, sum(c)::float8 AS total FROM performance_buckets b2, unnest(b2.confusion) WITH ORDINALITY AS u(c, i)
+                  WHERE b2.model = $1 AND b2.segment_key = $2 AND b2.bucket >= $3 AND b2.bucket < $4 ${versionFilter.replace('version', 'b2.version')}
+                    AND b2.segment_value = b.segment_value
+                  GROUP BY i) AS cells) AS confusion
+         FROM performance_buckets b
+        WHERE model = $1 AND segment_key = $2 AND bucket >= $3 AND bucket < $4 ${versionFilter}
+        GROUP BY segment_value`,
+      params,
+    );
+    const result = new Map<string, PerformanceSums>();
+    for (const row of rows) {
+      const confusion = (row.confusion as number[] | null) ?? [];
+      result.set(row.segment_value, {
+        ...emptySums(0),
+        count: row.count,
+        labeled: row.labeled,
+        lossSum: row.loss_sum,
+        logLossSum: row.log_loss_sum,
+        confusion: confusion.length === classes * classes ? confusion : emptySums(classes).confusion,
+        maxProbSum: row.max_prob_sum,
+        maxProbLabeledSum: row.max_prob_labeled_sum,
+        entropySum: row.entropy_sum,
+        absErrorSum: row.abs_error_sum,
+        squaredErrorSum: row.squared_error_sum,
+      });
+    }
+    return result;
+  }
+}
