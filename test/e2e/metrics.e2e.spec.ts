@@ -130,7 +130,7 @@ describe('GET /metrics after traffic', () => {
     expect(samples.filter((sample) => sample.labels.version === '97')).toEqual([]);
     for (const sample of samples.filter((candidate) => candidate.name.startsWith('plumbline_'))) {
       expect(Object.keys(sample.labels).filter((key) => !['model', 'version', 'code', 'le'].includes(key))).toEqual([]);
-      expect(['credit', 'multi', 'fixed', 'dtypes']).toContain(sample.labels.model);
+      expect(['credit', 'multi', 'fixed', 'dtypes', 'shadow', 'prices']).toContain(sample.labels.model);
     }
   });
 
