@@ -33,6 +33,19 @@ export const envSchema = z.object({
   PLUMBLINE_RETENTION: duration('30d'),
   PLUMBLINE_BUCKET: duration('1m'),
   PLUMBLINE_LABEL_JOIN_WINDOW: duration('7d'),
+  PLUMBLINE_GAUGE_INTERVAL: duration('15s'),
+  PLUMBLINE_PERFORMANCE_WINDOWS: z
+    .string()
+    .default('1h,24h')
+    .transform((value, ctx) => {
+      const windows = value.split(',').map((part) => part.trim()).filter(Boolean);
+      try {
+        return windows.map((name) => ({ name, ms: parseDuration(name) }));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   PLUMBLINE_BATCH_MAX_ROWS: integer(64, 1, 100_000),
   PLUMBLINE_BATCH_MAX_WAIT_US: integer(0, 0, 1_000_000),
   PLUMBLINE_ORT_THREADS: integer(1, 0, 256),

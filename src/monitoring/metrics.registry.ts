@@ -64,6 +64,13 @@ export class PlumblineMetrics {
     registers: [this.registry],
   });
 
+  readonly performance = new Gauge({
+    name: 'plumbline_performance',
+    help: 'Performance over a trailing window (METRICS §2), per version ("" = all versions) and segment ("" = overall); refreshed every PLUMBLINE_GAUGE_INTERVAL.',
+    labelNames: ['model', 'version', 'segment_key', 'segment', 'metric', 'window'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -5,6 +5,7 @@ import { InferenceModule } from '../../inference/inference.module.js';
 import { ModelRepository } from '../../inference/model-repository.js';
 import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { SegmentCap } from '../../monitoring/segment-cap.js';
+import { PerformanceGauges } from '../performance/performance-gauges.js';
 import { PerformanceRepository } from '../performance/performance.repository.js';
 import { PerformanceService } from '../performance/performance.service.js';
 import { LabelsController } from './labels.controller.js';
@@ -13,22 +14,40 @@ import { LabelsService } from './labels.service.js';
 
 const SWEEP_INTERVAL_MS = 5000;
 
-/** Joins pending labels whose prediction arrived, and expires those past the join window. */
-class LabelSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('labels');
-  private timer: NodeJS.Timeout | undefined;
+/**
+ * The monitoring clock: joins pending labels whose prediction arrived and expires those past the
+ * join window; refreshes the performance gauges. A tick that is still running is not doubled.
+ */
+class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('monitoring');
+  private readonly timers: NodeJS.Timeout[] = [];
 
-  constructor(@Inject(LabelsService) private readonly labels: LabelsService) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LabelsService) private readonly labels: LabelsService,
+    @Inject(PerformanceGauges) private readonly gauges: PerformanceGauges,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.labels.sweep().catch((error: Error) => this.logger.warn(`pending label sweep failed (will retry): ${error.message}`));
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.every(SWEEP_INTERVAL_MS, 'pending label sweep', () => this.labels.sweep());
+    this.every(this.config.PLUMBLINE_GAUGE_INTERVAL, 'performance gauge refresh', () => this.gauges.refresh());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
+  }
+
+  private every(intervalMs: number, what: string, work: () => Promise<unknown>): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      work()
+        .catch((error: Error) => this.logger.warn(`${what} failed (will retry): ${error.message}`))
+        .finally(() => (running = false));
+    }, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
   }
 }
 
@@ -56,9 +75,15 @@ class LabelSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       useFactory: (config: AppConfig, models: ModelRepository, repository: PerformanceRepository, labels: LabelsService) =>
         new PerformanceService(models, repository, config.PLUMBLINE_BUCKET, (model) => labels.joinPending(model)),
     },
-    LabelSweeper,
+    {
+      provide: PerformanceGauges,
+      inject: [APP_CONFIG, ModelRepository, PerformanceRepository, PlumblineMetrics, SegmentCap],
+      useFactory: (config: AppConfig, models: ModelRepository, repository: PerformanceRepository, metrics: PlumblineMetrics, cap: SegmentCap) =>
+        new PerformanceGauges(models, repository, metrics, cap, config.PLUMBLINE_PERFORMANCE_WINDOWS),
+    },
+    MonitoringScheduler,
   ],
   controllers: [LabelsController],
-  exports: [PerformanceService, LabelsService],
+  exports: [PerformanceService, LabelsService, PerformanceGauges],
 })
 export class MonitoringModule {}
