@@ -22,20 +22,8 @@ export interface LabelWrite {
 export class LabelsRepository {
   constructor(readonly database: Database) {}
 
-  /** Runs `work` in a transaction on one client. */
-  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.database.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.database.transaction(work);
   }
 
   /** The logged predictions among `ids`, locked until the transaction ends (in id order: no deadlocks). */

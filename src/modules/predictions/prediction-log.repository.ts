@@ -22,9 +22,7 @@ export class PredictionLogRepository {
   async appendBatch(units: PredictionUnit[], afterInsert?: AfterInsert): Promise<UnitOutcome[]> {
     const rows = units.flat();
     await this.ensurePartitions(rows.map((row) => row.ts));
-    const client = await this.database.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.database.transaction(async (client) => {
       const inserted = await this.insertIds(client, rows);
       const outcomes: UnitOutcome[] = units.map((unit) => (unit.every((row) => inserted.has(key(row))) ? 'logged' : 'duplicate'));
       const kept = units.filter((_, i) => outcomes[i] === 'logged').flat();
@@ -41,14 +39,8 @@ export class PredictionLogRepository {
         await this.insertPredictions(client, kept);
         await afterInsert?.(client, kept);
       }
-      await client.query('COMMIT');
       return outcomes;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async findById(model: string, id: string): Promise<StoredPrediction | undefined> {
