@@ -3,7 +3,7 @@ import { Database } from '../../src/database/database.js';
 import { LabelsRepository } from '../../src/modules/labels/labels.repository.js';
 import { LabelsService } from '../../src/modules/labels/labels.service.js';
 import { PlumblineMetrics } from '../../src/monitoring/metrics.registry.js';
-import { postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
+import { getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
 
 describe('pending labels past the join window', () => {
   let server: TestApp;
@@ -36,8 +36,8 @@ describe('pending labels past the join window', () => {
     });
     expect(ingest.status).toBe(200);
     await server.app.get(LabelsService).joinPending(model);
-    const fresh = await (await fetch(`${server.url}/api/models/${model}/predictions/fresh`)).json();
-    const old = await (await fetch(`${server.url}/api/models/${model}/predictions/old`)).json();
+    const fresh = (await getJson(`${server.url}/api/models/${model}/predictions/fresh`)).body;
+    const old = (await getJson(`${server.url}/api/models/${model}/predictions/old`)).body;
     expect([fresh.label, fresh.loss]).toEqual([2, 2.25]);
     expect(old.label).toBeNull();
   });
