@@ -50,20 +50,42 @@ export class LabelsRepository {
     );
   }
 
-  /** Pending labels already held for `ids`. */
+  /** Pending labels already held for `ids`, locked in id order (the order every writer of pending labels uses: no deadlocks). */
   async findPending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
-    const { rows } = await client.query('SELECT id, label FROM pending_labels WHERE model = $1 AND id = ANY($2::text[]) FOR UPDATE', [model, ids]);
+    const { rows } = await client.query('SELECT id, label FROM pending_labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
     return new Map(rows.map((row) => [row.id, row.label]));
   }
 
-  async upsertPending(client: pg.PoolClient, model: string, labels: Array<{ id: string; label: LabelValue }>): Promise<void> {
-    if (labels.length === 0) return;
-    await client.query(
-      `INSERT INTO pending_labels (model, id, label)
-       SELECT $1, u.id, u.label FROM unnest($2::text[], $3::jsonb[]) AS u(id, label)
-       ON CONFLICT (model, id) DO UPDATE SET label = EXCLUDED.label, received_at = now()`,
-      [model, labels.map((l) => l.id), labels.map((l) => JSON.stringify(l.label))],
+  /**
+   * Inserts pending labels in id order; an id that another call inserted meanwhile is replaced only when
+   * `overwrite`. Returns the ids written.
+   */
+  async upsertPending(client: pg.PoolClient, model: string, labels: Array<{ id: string; label: LabelValue }>, overwrite: boolean): Promise<Set<string>> {
+    if (labels.length === 0) return new Set();
+    const { rows } = await client.query(
+      `INSERT INTO pending_labels AS pl (model, id, label)
+       SELECT $1, u.id, u.label FROM unnest($2::text[], $3::jsonb[]) AS u(id, label) ORDER BY u.id
+       ON CONFLICT (model, id) DO UPDATE SET label = EXCLUDED.label, received_at = now() WHERE $4::boolean
+       RETURNING pl.id`,
+      [model, labels.map((l) => l.id), labels.map((l) => JSON.stringify(l.label)), overwrite],
     );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * Takes (deletes and returns) the pending labels of `ids`, whose predictions the caller has locked.
+   * Rows the sweep holds are skipped: it is about to join them, and waiting for it could deadlock.
+   */
+  async takePending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await client.query(
+      `DELETE FROM pending_labels pl USING (
+          SELECT id FROM pending_labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE SKIP LOCKED) AS t
+        WHERE pl.model = $1 AND pl.id = t.id
+        RETURNING pl.id, pl.label`,
+      [model, ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.label]));
   }
 
   /** Takes (deletes and returns) pending labels of `model` whose prediction is now logged. */

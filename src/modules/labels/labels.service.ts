@@ -39,6 +39,20 @@ interface Accepted {
   index: number;
 }
 
+/** What one transaction writes: the labels by prediction id, the aggregate deltas, and what to observe after the commit. */
+interface Batch {
+  now: Date;
+  writes: Map<string, LabelWrite>;
+  deltas: DeltaCollector;
+  observed: Observed[];
+}
+
+interface Applied {
+  observed: Observed[];
+  /** Pending labels joined on the way (counted as matched in Prometheus, not in the caller's result). */
+  joined: number;
+}
+
 /**
  * Joins delayed labels to logged predictions (DESIGN §5.4): computes each loss (METRICS §1), writes
  * it with the label, and moves the performance aggregates of the prediction's own bucket and
@@ -80,8 +94,9 @@ export class LabelsService {
       accepted.set(id, { id, ...parsed });
     });
     if (accepted.size > 0) {
-      const observed = await this.labels.transaction((client) => this.apply(client, served.name, model, [...accepted.values()], overwrite, result, true));
+      const { observed, joined } = await this.labels.transaction((client) => this.apply(client, served.name, model, [...accepted.values()], overwrite, result, true));
       this.observe(served.name, observed);
+      this.metrics.labels.inc({ model: served.name, result: 'matched' }, joined);
     }
     this.count(served.name, result);
     return result;
@@ -100,7 +115,7 @@ export class LabelsService {
           const parsed = parseLabel(model, label);
           return 'error' in parsed ? undefined : { id, ...parsed };
         });
-        const labeled = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false);
+        const { observed: labeled } = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false);
         return { taken: pending.length, observed: labeled };
       });
       this.observe(served.name, observed);
@@ -120,65 +135,89 @@ export class LabelsService {
   }
 
   /** Labels the logged predictions among `items` (and holds the rest when `keepPending`); returns what was labeled. */
-  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean): Promise<Observed[]> {
+  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean): Promise<Applied> {
     const targets = new Map((await this.labels.lockPredictions(client, name, items.map((item) => item.id))).map((target) => [target.id, target]));
-    const now = new Date();
-    const writes: LabelWrite[] = [];
-    const deltas = new DeltaCollector(this.options.bucketMs);
-    const observed: Observed[] = [];
+    const batch: Batch = { now: new Date(), writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
+    let joined = 0;
+    if (keepPending) {
+      // A label still pending for a prediction that is logged by now is joined first, so that this call's
+      // duplicate and overwrite rules see it (and a later join cannot drop it or override this call).
+      const held = await this.labels.takePending(client, name, items.filter((item) => targets.has(item.id)).map((item) => item.id));
+      const joinResult: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+      for (const [id, label] of held) {
+        const parsed = parseLabel(model, label);
+        if (!('error' in parsed)) this.label(name, model, targets.get(id)!, { id, ...parsed }, false, joinResult, batch);
+      }
+      joined = joinResult.matched;
+    }
     const missing: Accepted[] = [];
     for (const item of items) {
       const target = targets.get(item.id);
-      if (!target) {
-        missing.push(item);
-        continue;
-      }
-      if (target.label !== null && target.label === item.value) {
-        result.duplicate++;
-        continue;
-      }
-      if (target.label !== null && !overwrite) {
-        result.rejected.push({ id: item.id, error: `already labeled ${JSON.stringify(target.label)}; send ?overwrite=true to replace it` });
-        continue;
-      }
-      const output = outputOf(model, target.output);
-      if (output === undefined) {
-        result.rejected.push({ id: item.id, error: 'the logged output does not fit the model any more (its classes changed)' });
-        continue;
-      }
-      const row = (index: number, value: LabelValue) =>
-        Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
-      if (target.label !== null) {
-        const previous = parseLabel(model, target.label);
-        if (!('error' in previous)) {
-          deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(previous.index, previous.value), -1));
-        }
-      }
-      const loss = Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
-      deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
-      writes.push({ id: item.id, ts: target.ts, label: item.value, loss });
-      observed.push({ target, loss, labeledAt: now });
-      result.matched++;
+      if (target) this.label(name, model, target, item, overwrite, result, batch);
+      else missing.push(item);
     }
-    await this.labels.writeLabels(client, name, writes, now);
-    await this.performance.upsertAdd(client, deltas.sorted());
+    await this.labels.writeLabels(client, name, [...batch.writes.values()], batch.now);
+    await this.performance.upsertAdd(client, batch.deltas.sorted());
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
-    return observed;
+    return { observed: batch.observed, joined };
+  }
+
+  /** One label for one locked prediction: a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
+  private label(name: string, model: PerformanceModel, target: LabelTarget, item: Accepted, overwrite: boolean, result: LabelsResult, batch: Batch): void {
+    if (target.label !== null && target.label === item.value) {
+      result.duplicate++;
+      return;
+    }
+    if (target.label !== null && !overwrite) {
+      result.rejected.push({ id: item.id, error: `already labeled ${JSON.stringify(target.label)}; send ?overwrite=true to replace it` });
+      return;
+    }
+    const output = outputOf(model, target.output);
+    if (output === undefined) {
+      result.rejected.push({ id: item.id, error: 'the logged output does not fit the model any more (its classes changed)' });
+      return;
+    }
+    const row = (index: number, value: LabelValue) =>
+      Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
+    if (target.label !== null) {
+      const previous = parseLabel(model, target.label);
+      if (!('error' in previous)) {
+        batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(previous.index, previous.value), -1));
+      }
+    }
+    const loss = Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
+    batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
+    // One write per prediction (the last label wins), and later labels of this batch see this one.
+    batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
+    target.label = item.value;
+    batch.observed.push({ target, loss, labeledAt: batch.now });
+    result.matched++;
   }
 
   /** Labels whose prediction is not logged yet wait in `pending_labels` (same duplicate/overwrite rules). */
   private async hold(client: pg.PoolClient, name: string, items: Accepted[], overwrite: boolean, result: LabelsResult): Promise<void> {
     const existing = await this.labels.findPending(client, name, items.map((item) => item.id));
     const stored: Accepted[] = [];
+    const classify = (item: Accepted, held: LabelValue) => {
+      if (held === item.value) result.duplicate++;
+      else result.rejected.push({ id: item.id, error: `a different label ${JSON.stringify(held)} is already pending; send ?overwrite=true to replace it` });
+    };
     for (const item of items) {
       const held = existing.get(item.id);
-      if (held === undefined) stored.push(item);
-      else if (held === item.value) result.duplicate++;
-      else if (overwrite) stored.push(item);
-      else result.rejected.push({ id: item.id, error: `a different label ${JSON.stringify(held)} is already pending; send ?overwrite=true to replace it` });
+      if (held === undefined || (overwrite && held !== item.value)) stored.push(item);
+      else classify(item, held);
     }
-    await this.labels.upsertPending(client, name, stored.map((item) => ({ id: item.id, label: item.value })));
-    result.pending += stored.length;
+    const written = await this.labels.upsertPending(client, name, stored.map((item) => ({ id: item.id, label: item.value })), overwrite);
+    result.pending += written.size;
+    // Ids that a concurrent call held first (committed after `findPending` looked): the same rules, against its label.
+    const raced = stored.filter((item) => !written.has(item.id));
+    if (raced.length === 0) return;
+    const now = await this.labels.findPending(client, name, raced.map((item) => item.id));
+    for (const item of raced) {
+      const held = now.get(item.id);
+      if (held === undefined) result.rejected.push({ id: item.id, error: 'a concurrent call changed the pending label; send it again' });
+      else classify(item, held);
+    }
   }
 
   /** Prometheus, after the commit: label delay and the loss histogram, overall and per segment. */

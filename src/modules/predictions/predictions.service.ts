@@ -129,10 +129,14 @@ export class PredictionsService {
         throw new InferenceError(InferenceErrorCode.InvalidRequest, `record ${index}: timestamp ${ts.toISOString()} is outside the retention window (PLUMBLINE_RETENTION) or more than 1 h ahead`);
       }
       let output = record.output;
-      if (model.config.task === 'binary' && typeof output === 'number') output = [1 - output, output];
+      // p(positive) alone becomes the row in classes order, wherever the positive class is.
+      if (model.config.task === 'binary' && typeof output === 'number') output = spec.loss.positiveIndex === 0 ? [output, 1 - output] : [1 - output, output];
       if (outputOf(spec, output) === undefined) {
         const expected = model.config.task === 'regression' ? 'a finite number' : `${spec.classes} finite probabilities (${spec.classNames.join(', ')})`;
         throw new InferenceError(InferenceErrorCode.InvalidValue, `record ${index}: output must be ${expected}`);
+      }
+      if (Array.isArray(output) && output.some((p: number) => p < 0 || p > 1)) {
+        throw new InferenceError(InferenceErrorCode.InvalidValue, `record ${index}: output probabilities must be between 0 and 1`);
       }
       outputs.push(output);
       stamps.push(ts);
