@@ -20,6 +20,11 @@ export function parseTimestamp(value: unknown, what: string): Date {
     throw new HttpError(HttpErrorCode.BadRequest, `"${what}" must be an RFC 3339 timestamp such as 2026-11-27T10:00:00Z`);
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new HttpError(HttpErrorCode.BadRequest, `"${what}" is not a valid date`);
+  // Date rolls 2026-02-30 over into March; a calendar date must survive the round trip.
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (Number.isNaN(date.getTime()) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw new HttpError(HttpErrorCode.BadRequest, `"${what}" is not a valid date`);
+  }
   return date;
 }

@@ -120,6 +120,8 @@ export class LabelsService {
       });
       this.observe(served.name, observed);
       this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
+      // A pending label that conflicts with the label the prediction got meanwhile is dropped, and counted.
+      this.metrics.labels.inc({ model: served.name, result: 'rejected' }, result.rejected.length);
       joined += result.matched;
       if (taken < 10_000) return joined;
     }

@@ -231,7 +231,8 @@ export class PredictionsService {
   /** The monitored output of one row: a probability row for classifiers, a number for regression. */
   private monitoredRow(model: ServedModel, tensor: RawTensor, row: number): unknown {
     const value = rowValue(tensor, row);
-    if (model.config.task === 'binary' && typeof value === 'number') return [1 - value, value];
+    // A single column is p(positive class), as in the ingest API; the row follows the classes' order.
+    if (model.config.task === 'binary' && typeof value === 'number') return model.spec.positiveIndex === 0 ? [value, 1 - value] : [1 - value, value];
     return value;
   }
 
