@@ -1,0 +1,64 @@
+// Load generator for the labels section, run as its own process (JSON in on stdin, JSON out on stdout).
+//   mode "http": POST /api/models/<model>/labels, `batch` labels per call, `concurrency` calls in flight
+//   mode "copy": the same (id, label) rows through a plain COPY into an unlogged table
+// Bodies and COPY text are built before the clock starts: only the server's (or PostgreSQL's) work is timed.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { readInput } from '../lib/procs.mjs';
+import { labelRows } from './label-rows.mjs';
+
+const input = await readInput();
+const rows = labelRows(input);
+
+if (input.mode === 'copy') {
+  const client = new pg.Client({ connectionString: input.databaseUrl });
+  await client.connect();
+  await client.query('CREATE UNLOGGED TABLE IF NOT EXISTS bench_copy_labels (id text NOT NULL, label text NOT NULL)');
+  await client.query('TRUNCATE bench_copy_labels');
+  const chunks = [];
+  for (let i = 0; i < rows.length; i += 1000) {
+    chunks.push(Buffer.from(rows.slice(i, i + 1000).map(([id, label]) => `${id}\t${label}\n`).join('')));
+  }
+  const start = performance.now();
+  await pipeline(Readable.from(chunks), client.query(copyStreams.from('COPY bench_copy_labels (id, label) FROM STDIN')));
+  const elapsedMs = performance.now() - start;
+  const { rows: counted } = await client.query('SELECT count(*)::int AS n FROM bench_copy_labels');
+  await client.end();
+  console.log(JSON.stringify({ sent: rows.length, copied: counted[0].n, elapsedMs }));
+} else {
+  const url = `${input.url}/api/models/${encodeURIComponent(input.model)}/labels`;
+  const bodies = [];
+  for (let i = 0; i < rows.length; i += input.batch) {
+    bodies.push(JSON.stringify({ labels: rows.slice(i, i + input.batch).map(([id, label]) => ({ id, label })) }));
+  }
+  const totals = { calls: 0, matched: 0, pending: 0, duplicate: 0, rejected: 0, errors: [] };
+  const callMs = [];
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const index = next++;
+      if (index >= bodies.length) return;
+      const t0 = performance.now();
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[index] });
+      const text = await response.text();
+      callMs.push(performance.now() - t0);
+      totals.calls++;
+      if (response.status !== 200) {
+        totals.errors.push(`${response.status} ${text.slice(0, 200)}`);
+        continue;
+      }
+      const result = JSON.parse(text);
+      totals.matched += result.matched;
+      totals.pending += result.pending;
+      totals.duplicate += result.duplicate;
+      totals.rejected += result.rejected.length;
+      if (result.rejected.length > 0 && totals.errors.length < 5) totals.errors.push(JSON.stringify(result.rejected[0]));
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: input.concurrency }, worker));
+  const elapsedMs = performance.now() - start;
+  console.log(JSON.stringify({ sent: rows.length, elapsedMs, callMs, ...totals }));
+}

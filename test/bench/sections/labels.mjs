@@ -1,0 +1,143 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fillLog, REGIONS } from '../lib/fill.mjs';
+import { startPlumbline } from '../lib/plumbline.mjs';
+import { startSampler } from '../lib/pg-sampler.mjs';
+import { withClient } from '../lib/postgres.mjs';
+import { runJson } from '../lib/procs.mjs';
+import { median, num, ms, ratio, seconds, x } from '../lib/stats.mjs';
+import { permutationMultiplier } from '../load/label-rows.mjs';
+
+export const name = 'labels';
+export const title = 'Label ingestion — POST /api/models/bench/labels vs a plain COPY of the same (id, label) rows';
+
+const MODEL = 'bench';
+const PREFIX = 'b';
+const TARGET_RATE = 25_000;
+const TARGET_COPY_RATIO = 0.3;
+
+/**
+ * A log of ≥ 1M predictions of the monitoring-only model `bench` (today), then label calls of 1,000
+ * and 10,000 labels at concurrency 1 and 4, alternating with a COPY of the same rows, for several
+ * rounds; after every call series the labeled rows in `predictions` (and the labeled count in the
+ * aggregates) must equal the labels sent.
+ */
+export async function run(ctx) {
+  const quick = ctx.options.quick;
+  const contenders = [
+    { key: 'http-1000x1', batch: 1000, concurrency: 1, count: quick ? 10_000 : 50_000 },
+    { key: 'http-1000x4', batch: 1000, concurrency: 4, count: quick ? 10_000 : 50_000 },
+    { key: 'http-10000x1', batch: 10_000, concurrency: 1, count: quick ? 20_000 : 100_000 },
+    { key: 'http-10000x4', batch: 10_000, concurrency: 4, count: quick ? 20_000 : 100_000 },
+    { key: 'copy', copyOf: 'http-10000x4' },
+  ];
+  const rounds = ctx.options.rounds ?? 3;
+  // Each HTTP trial takes its own slice of the permutation of the log: no prediction is labeled twice.
+  const offsets = new Map();
+  let used = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const c of contenders.filter((c) => !c.copyOf)) {
+      offsets.set(`${r}:${c.key}`, used);
+      used += c.count;
+    }
+  }
+  // At least 1.2M predictions (1M asked for, with room for 3 rounds without labeling any prediction twice).
+  const logRows = Math.max(quick ? 200_000 : 1_200_000, used);
+  const multiplier = permutationMultiplier(logRows);
+
+  const databaseUrl = await ctx.pg.createDatabase('labels');
+  const repository = join(ctx.tmp, 'labels-models');
+  mkdirSync(join(repository, MODEL), { recursive: true });
+  writeFileSync(join(repository, MODEL, 'config.json'), JSON.stringify({ task: 'binary', features: ['x'], classes: ['no', 'yes'], segments: ['region'] }));
+  const raw = { logRows, rounds, trials: [] };
+  const checks = [];
+  const notes = [];
+  let server;
+  try {
+    server = await startPlumbline({ ctx, name: 'plumbline-labels', databaseUrl, repository, dataDir: join(ctx.tmp, 'labels-data'), nodeArgs: ctx.nodeArgs('labels') });
+    const to = new Date();
+    let from = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), to.getUTCDate()));
+    if (to - from < 600_000) from = new Date(to - 600_000);
+    ctx.log(`labels: filling the log with ${num(logRows)} predictions of '${MODEL}' (${from.toISOString()} .. ${to.toISOString()})`);
+    const t0 = performance.now();
+    raw.fillMs = await fillLog(databaseUrl, { model: MODEL, prefix: PREFIX, rows: logRows, from, to });
+    await withClient(databaseUrl, (client) => client.query('VACUUM ANALYZE predictions, prediction_ids, performance_buckets'));
+    ctx.log(`labels: filled and vacuumed in ${seconds(performance.now() - t0)} (${Object.entries(raw.fillMs).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')})`);
+    const performance0 = await (await fetch(`${server.url}/api/models/${MODEL}/performance?from=${new Date(from - 60_000).toISOString()}&to=${new Date(+to + 60_000).toISOString()}&segment=region`)).json();
+    checks.push({
+      kind: 'integrity',
+      name: 'filled log as the server sees it',
+      value: `performance count ${num(performance0.overall?.count)} of ${num(logRows)} logged, regions ${Object.keys(performance0.segments ?? {}).join(',')}`,
+      pass: performance0.overall?.count === logRows && Object.keys(performance0.segments ?? {}).length === REGIONS.length,
+    });
+
+    let labeledSent = 0;
+    let lost = 0;
+    for (let r = 0; r < rounds; r++) {
+      // Alternate: each round starts one contender later.
+      const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
+      for (const c of order) {
+        const slice = c.copyOf ? contenders.find((o) => o.key === c.copyOf) : c;
+        const spec = { prefix: PREFIX, rows: logRows, multiplier, offset: offsets.get(`${r}:${slice.key}`), count: slice.count };
+        if (c.copyOf) {
+          const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'copy', databaseUrl, ...spec });
+          const rate = result.copied / (result.elapsedMs / 1000);
+          raw.trials.push({ round: r, contender: c.key, rows: result.copied, elapsedMs: result.elapsedMs, rate });
+          ctx.log(`labels: round ${r + 1}/${rounds} COPY ${num(result.copied)} rows: ${num(rate)} rows/s`);
+          continue;
+        }
+        const stopSampler = await startSampler(databaseUrl);
+        const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: server.url, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
+        const activity = await stopSampler();
+        labeledSent += result.sent;
+        const rate = result.sent / (result.elapsedMs / 1000);
+        const { labeled, aggregated } = await withClient(databaseUrl, async (client) => {
+          const a = await client.query(`SELECT count(*)::int AS n FROM predictions WHERE model = $1 AND label IS NOT NULL`, [MODEL]);
+          const b = await client.query(`SELECT coalesce(sum(labeled), 0)::int AS n FROM performance_buckets WHERE model = $1 AND segment_key = ''`, [MODEL]);
+          return { labeled: a.rows[0].n, aggregated: b.rows[0].n };
+        });
+        const ok = result.matched === result.sent && result.errors.length === 0 && labeled === labeledSent && aggregated === labeledSent;
+        if (!ok) lost += Math.max(0, labeledSent - labeled);
+        raw.trials.push({ round: r, contender: c.key, ...result, callMs: undefined, callP50Ms: median(result.callMs), rate, labeledInLog: labeled, labeledInAggregates: aggregated, labeledSent, ok, activity });
+        ctx.log(
+          `labels: round ${r + 1}/${rounds} ${c.batch}/call × ${c.concurrency}: ${num(rate)} labels/s (${num(result.sent)} in ${seconds(result.elapsedMs)}), ` +
+            `PG active ${activity.activeAvg.toFixed(1)}, lock-waiting ${activity.lockWaitingAvg.toFixed(1)}, labeled rows ${num(labeled)} / sent ${num(labeledSent)}${ok ? '' : ` MISMATCH (matched ${result.matched}, errors ${result.errors.slice(0, 2).join('; ')}, aggregates ${aggregated})`}`,
+        );
+      }
+    }
+    checks.push({
+      kind: 'integrity',
+      name: 'zero labels lost',
+      value: `${num(labeledSent)} labels sent, ${raw.trials.every((t) => t.contender === 'copy' || t.ok) ? 'all' : 'NOT all'} labeled in predictions and counted in performance_buckets after every run`,
+      pass: raw.trials.every((t) => t.contender === 'copy' || t.ok) && lost === 0,
+    });
+  } finally {
+    await server?.stop();
+    await ctx.pg.dropDatabase(databaseUrl);
+  }
+
+  const rateOf = (key) => median(raw.trials.filter((t) => t.contender === key).map((t) => t.rate));
+  const perRound = (key) => raw.trials.filter((t) => t.contender === key).map((t) => num(t.rate)).join(' / ');
+  const copyRate = rateOf('copy');
+  const rows = [];
+  rows.push(['COPY (id, label) → unlogged table', '—', '—', `${num(copyRate)} rows/s`, perRound('copy'), '1.00×', '—', '—', '—', '—']);
+  for (const c of contenders.filter((c) => !c.copyOf)) {
+    const rate = rateOf(c.key);
+    const trials = raw.trials.filter((t) => t.contender === c.key);
+    const callP50 = median(trials.map((t) => t.callP50Ms));
+    const activity = `${median(trials.map((t) => t.activity.activeAvg)).toFixed(1)} / ${median(trials.map((t) => t.activity.lockWaitingAvg)).toFixed(1)}`;
+    const pass = rate >= TARGET_RATE && ratio(rate, copyRate) >= TARGET_COPY_RATIO;
+    rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `≥ ${num(TARGET_RATE)}/s, ≥ ${TARGET_COPY_RATIO}× COPY`, pass ? 'yes' : 'MISS']);
+    checks.push({ kind: 'target', name: `labels ${c.batch}/call × ${c.concurrency}`, value: `${num(rate)} labels/s, ${x(ratio(rate, copyRate))} COPY`, target: `≥ ${num(TARGET_RATE)} labels/s and ≥ ${TARGET_COPY_RATIO}× COPY`, pass });
+  }
+  notes.push(`log: ${num(logRows)} predictions of '${MODEL}' today; each run labels predictions spread over the whole log (a permutation), never one twice; ${rounds} rounds, contenders alternating`);
+  notes.push('PG active / lock-waiting: mean number of client backends of the bench database running a statement / waiting for a row or transaction lock, sampled every 50 ms during the calls');
+  return {
+    title,
+    columns: ['contender', 'labels/call', 'conc', 'median rate', 'per round', 'vs COPY', 'call p50', 'PG active / lock-waiting', 'target', 'met'],
+    rows,
+    checks,
+    notes,
+    raw,
+  };
+}
