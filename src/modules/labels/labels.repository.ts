@@ -13,7 +13,6 @@ export interface LabelTarget {
 
 export interface LabelWrite {
   id: string;
-  ts: Date;
   label: LabelValue;
   loss: number;
 }
@@ -40,15 +39,22 @@ export class LabelsRepository {
     return rows;
   }
 
+  /**
+   * Stores labels and losses. Rows are found through `prediction_ids` (not by a timestamp that went
+   * through a JS Date, which keeps only milliseconds); every write must hit its row.
+   */
   async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
     if (writes.length === 0) return;
-    await client.query(
+    const { rowCount } = await client.query(
       `UPDATE predictions p SET label = u.label, loss = u.loss, labeled_at = $5
-         FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[], $6::float8[]) AS u(id, ts, label, loss)
-        WHERE p.model = $1 AND p.id = u.id AND p.ts = u.ts`,
-      [model, writes.map((w) => w.id), writes.map((w) => w.ts), writes.map((w) => JSON.stringify(w.label)), labeledAt, writes.map((w) => w.loss)],
+         FROM unnest($2::text[], $3::jsonb[], $4::float8[]) AS u(id, label, loss)
+         JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
+        WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts`,
+      [model, writes.map((w) => w.id), writes.map((w) => JSON.stringify(w.label)), writes.map((w) => w.loss), labeledAt],
     );
+    if (rowCount !== writes.length) throw new Error(`label write hit ${rowCount} of ${writes.length} predictions`);
   }
+
 
   /** Pending labels already held for `ids`, locked in id order (the order every writer of pending labels uses: no deadlocks). */
   async findPending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {

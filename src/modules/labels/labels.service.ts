@@ -190,7 +190,7 @@ export class LabelsService {
     const loss = Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
     batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
     // One write per prediction (the last label wins), and later labels of this batch see this one.
-    batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
+    batch.writes.set(item.id, { id: item.id, label: item.value, loss });
     target.label = item.value;
     batch.observed.push({ target, loss, labeledAt: batch.now });
     result.matched++;
