@@ -1,4 +1,4 @@
-import { addSums, classificationContribution, emptySums, regressionContribution, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
+import { classificationContribution, emptySums, regressionContribution, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
 import type { PerformanceModel } from './performance-model.js';
 
 /** What to add to one aggregate row (model, version, bucket, segment key, segment value). */
@@ -32,9 +32,9 @@ export class DeltaCollector {
     const keys: Array<[string, string]> = [[OVERALL, OVERALL], ...Object.entries(segments)];
     for (const [segmentKey, segmentValue] of keys) {
       const key = `${model}\u0000${segmentKey}\u0000${bucket.getTime()}\u0000${segmentValue}\u0000${version}`;
-      const current = this.deltas.get(key);
-      const sums = addSums(current?.sums ?? emptySums(classes), contribution);
-      this.deltas.set(key, { model, version, bucket, segmentKey, segmentValue, sums });
+      let delta = this.deltas.get(key);
+      if (!delta) this.deltas.set(key, (delta = { model, version, bucket, segmentKey, segmentValue, sums: emptySums(classes) }));
+      accumulate(delta.sums, contribution);
     }
   }
 
@@ -53,4 +53,17 @@ export function predictionContribution(model: PerformanceModel | undefined, outp
   if (model.task === 'regression') return typeof output === 'number' ? regressionContribution(output) : { count: 1 };
   if (!Array.isArray(output) || output.length !== model.classes) return { count: 1 };
   return classificationContribution(output as number[], model.loss.positiveIndex, model.loss.threshold);
+}
+
+/** target += contribution, in place: the collector owns its sums, and copying them per row was the label path's main garbage. */
+function accumulate(target: PerformanceSums, contribution: Partial<PerformanceSums>): void {
+  for (const field of Object.keys(contribution) as Array<keyof PerformanceSums>) {
+    if (field === 'confusion') {
+      const cells = contribution.confusion!;
+      if (cells.length !== target.confusion.length) throw new Error(`cannot add a confusion matrix of ${cells.length} cells to one of ${target.confusion.length}`);
+      for (let i = 0; i < cells.length; i++) target.confusion[i] += cells[i];
+    } else {
+      target[field] += contribution[field] as number;
+    }
+  }
 }
