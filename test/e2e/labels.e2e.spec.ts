@@ -2,7 +2,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixtureModels, FIXTURE_MODELS, getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
-import { expectError, SKLEARN } from './e2e-support.js';
+import { expectError, parseSamples, SKLEARN, type Sample } from './e2e-support.js';
 
 const EPS = 1e-15;
 /** −ln clip(p_k), clip(x) = min(max(x, 1e-15), 1 − 1e-15): METRICS §1 `log_loss`. */
@@ -10,25 +10,6 @@ const logLossOf = (p: number[], k: number) => -Math.log(Math.min(Math.max(p[k], 
 /** Huber with δ = 1.5 (the `prices` fixture): ½r² if |r| ≤ δ else δ(|r| − ½δ), r = y − ŷ. */
 const huber = (r: number) => (Math.abs(r) <= 1.5 ? 0.5 * r * r : 1.5 * (Math.abs(r) - 0.75));
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The samples of a Prometheus text exposition (no escapes in our label values). */
-function parseSamples(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!match) throw new Error(`unparseable metrics line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]] = pair[2];
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return samples;
-}
 
 /** The samples named `name` whose labels are exactly `labels` (ignoring `le`). */
 function series(samples: Sample[], name: string, labels: Record<string, string>): Sample[] {
