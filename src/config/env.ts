@@ -20,7 +20,6 @@ const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =
 
 /** Every environment variable Plumbline reads. The README's configuration table mirrors this. */
 export const envSchema = z.object({
-  NODE_ENV: z.string().default('development'),
   PORT: integer(8080, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
