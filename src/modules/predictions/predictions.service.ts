@@ -1,5 +1,5 @@
 import { ERROR_STATUS, type ErrorCode } from '../../common/error-status.js';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../common/uuid7.js';
 import type { RawTensor } from '../../inference/datatypes.js';
 import { InferenceError, InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
