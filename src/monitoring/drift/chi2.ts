@@ -1,4 +1,4 @@
-import { assertCounts, assertSameLength, sum } from './counts.js';
+import { pairTotals } from './counts.js';
 import { regularizedGammaQ } from './gamma.js';
 
 /** Pearson's χ² of a 2×K table, its degrees of freedom and p-value. */
@@ -27,11 +27,7 @@ export function chi2Survival(x: number, df: number): number {
  * the rows cannot differ: χ² = 0, df = 0, p = 1, as SciPy returns. null when either row is empty.
  */
 export function chi2Contingency(referenceCounts: readonly number[], currentCounts: readonly number[]): Chi2Test | null {
-  assertSameLength(referenceCounts, currentCounts);
-  assertCounts(referenceCounts, 'reference');
-  assertCounts(currentCounts, 'current');
-  const n = sum(referenceCounts);
-  const m = sum(currentCounts);
+  const [n, m] = pairTotals(referenceCounts, currentCounts);
   if (n === 0 || m === 0) return null;
   const total = n + m;
   let chi2 = 0;

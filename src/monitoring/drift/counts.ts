@@ -30,3 +30,11 @@ export function shares(counts: readonly number[]): number[] {
   const total = sum(counts);
   return counts.map((count) => count / total);
 }
+
+/** Checks a reference/current pair of bin counts (same bins, non-negative integers) and returns their totals. */
+export function pairTotals(reference: readonly number[], current: readonly number[]): [number, number] {
+  assertSameLength(reference, current);
+  assertCounts(reference, 'reference');
+  assertCounts(current, 'current');
+  return [sum(reference), sum(current)];
+}

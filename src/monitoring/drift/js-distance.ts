@@ -1,4 +1,4 @@
-import { assertCounts, assertSameLength, shares, sum } from './counts.js';
+import { pairTotals, shares } from './counts.js';
 
 /** x·ln(x/y) with 0·ln(0/y) = 0, as `scipy.special.rel_entr` (y > 0 wherever x > 0 here). */
 function relativeEntropyTerm(x: number, y: number): number {
@@ -14,10 +14,8 @@ function relativeEntropyTerm(x: number, y: number): number {
  * null when either sample has no values.
  */
 export function jsDistance(referenceCounts: readonly number[], currentCounts: readonly number[]): number | null {
-  assertSameLength(referenceCounts, currentCounts);
-  assertCounts(referenceCounts, 'reference');
-  assertCounts(currentCounts, 'current');
-  if (sum(referenceCounts) === 0 || sum(currentCounts) === 0) return null;
+  const [n, m] = pairTotals(referenceCounts, currentCounts);
+  if (n === 0 || m === 0) return null;
   const p = shares(referenceCounts);
   const q = shares(currentCounts);
   let divergence = 0;

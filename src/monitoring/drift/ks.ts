@@ -1,4 +1,4 @@
-import { assertCounts, assertSameLength, sum } from './counts.js';
+import { pairTotals } from './counts.js';
 
 /**
  * Binned two-sample Kolmogorov–Smirnov statistic (METRICS §3 `ks`): max over the edges e of
@@ -9,11 +9,7 @@ import { assertCounts, assertSameLength, sum } from './counts.js';
  * sample has no values.
  */
 export function ksStatistic(referenceCounts: readonly number[], currentCounts: readonly number[]): number | null {
-  assertSameLength(referenceCounts, currentCounts);
-  assertCounts(referenceCounts, 'reference');
-  assertCounts(currentCounts, 'current');
-  const n = sum(referenceCounts);
-  const m = sum(currentCounts);
+  const [n, m] = pairTotals(referenceCounts, currentCounts);
   if (n === 0 || m === 0) return null;
   let referenceBelow = 0;
   let currentBelow = 0;

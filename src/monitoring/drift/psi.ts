@@ -1,4 +1,4 @@
-import { assertCounts, assertSameLength, sum } from './counts.js';
+import { pairTotals } from './counts.js';
 
 /** METRICS §3: for `psi` only, a bin with no values gets this proportion instead of 0. */
 export const PSI_EMPTY_BIN = 1e-4;
@@ -12,11 +12,7 @@ export const PSI_EMPTY_BIN = 1e-4;
  * np.sum((c - r) * np.log(c / r))`. null when either sample has no values (0/0 proportions).
  */
 export function psi(referenceCounts: readonly number[], currentCounts: readonly number[]): number | null {
-  assertSameLength(referenceCounts, currentCounts);
-  assertCounts(referenceCounts, 'reference');
-  assertCounts(currentCounts, 'current');
-  const referenceTotal = sum(referenceCounts);
-  const currentTotal = sum(currentCounts);
+  const [referenceTotal, currentTotal] = pairTotals(referenceCounts, currentCounts);
   if (referenceTotal === 0 || currentTotal === 0) return null;
   let total = 0;
   referenceCounts.forEach((referenceCount, i) => {

@@ -1,4 +1,4 @@
-import { assertCounts, assertSameLength, sum } from './counts.js';
+import { pairTotals, sum } from './counts.js';
 
 /**
  * Binned first Wasserstein distance (METRICS §3 `wasserstein`):
@@ -9,12 +9,8 @@ import { assertCounts, assertSameLength, sum } from './counts.js';
  * has no values.
  */
 export function wasserstein(edges: readonly number[], referenceCounts: readonly number[], currentCounts: readonly number[]): number | null {
-  assertSameLength(referenceCounts, currentCounts);
+  const [n, m] = pairTotals(referenceCounts, currentCounts);
   if (referenceCounts.length !== edges.length + 1) throw new Error(`${edges.length} edges need ${edges.length + 1} counts, got ${referenceCounts.length}`);
-  assertCounts(referenceCounts, 'reference');
-  assertCounts(currentCounts, 'current');
-  const n = sum(referenceCounts);
-  const m = sum(currentCounts);
   if (n === 0 || m === 0) return null;
   let referenceBelow = referenceCounts[0];
   let currentBelow = currentCounts[0];
