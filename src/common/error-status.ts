@@ -16,7 +16,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [HttpErrorCode.Internal]: 500,
   [InferenceErrorCode.ModelNotFound]: 404,
   [InferenceErrorCode.VersionNotFound]: 404,
-  [InferenceErrorCode.ModelNotReady]: 503,
   [InferenceErrorCode.InvalidRequest]: 400,
   [InferenceErrorCode.InvalidInput]: 400,
   [InferenceErrorCode.InvalidDatatype]: 400,
@@ -33,7 +32,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ModelsErrorCode.ModelLoadFailed]: 400,
   [PredictionsErrorCode.DuplicatePredictionId]: 409,
   [PredictionsErrorCode.PredictionNotFound]: 404,
-  [PredictionsErrorCode.LogUnavailable]: 503,
   [LabelsErrorCode.InvalidLabels]: 400,
   [LabelsErrorCode.TooManyLabels]: 413,
 };

@@ -3,7 +3,6 @@ import { DomainError } from '../common/domain-error.js';
 export enum InferenceErrorCode {
   ModelNotFound = 'MODEL_NOT_FOUND',
   VersionNotFound = 'VERSION_NOT_FOUND',
-  ModelNotReady = 'MODEL_NOT_READY',
   InvalidRequest = 'INVALID_REQUEST',
   InvalidInput = 'INVALID_INPUT',
   InvalidDatatype = 'INVALID_DATATYPE',

@@ -3,7 +3,6 @@ import { DomainError } from '../../common/domain-error.js';
 export enum PredictionsErrorCode {
   DuplicatePredictionId = 'DUPLICATE_PREDICTION_ID',
   PredictionNotFound = 'PREDICTION_NOT_FOUND',
-  LogUnavailable = 'PREDICTION_LOG_UNAVAILABLE',
 }
 
 export class PredictionsError extends DomainError<PredictionsErrorCode> {}
