@@ -1,11 +1,10 @@
 import type pg from 'pg';
-import { HttpError, HttpErrorCode } from '../../common/http.errors.js';
-import { parseWindow } from '../../common/time-window.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { computePerformance, type Performance } from '../../monitoring/performance/performance.js';
 import { emptySums } from '../../monitoring/performance/performance-sums.js';
 import type { PredictionRow } from '../predictions/prediction.types.js';
 import { DeltaCollector, OVERALL, predictionContribution } from './performance-deltas.js';
+import { parseMonitoringQuery, type MonitoringQuery } from './monitoring-query.js';
 import { performanceModelOf, type PerformanceModel } from './performance-model.js';
 import type { PerformanceRepository } from './performance.repository.js';
 
@@ -18,12 +17,7 @@ export interface PerformanceResponse {
   segments?: Record<string, Performance>;
 }
 
-export interface PerformanceQuery {
-  from?: unknown;
-  to?: unknown;
-  version?: unknown;
-  segment?: unknown;
-}
+export type PerformanceQuery = MonitoringQuery;
 
 /** Performance over a window (METRICS §2), summed from the bucket aggregates; and their label-free part at log time. */
 export class PerformanceService {
@@ -49,19 +43,7 @@ export class PerformanceService {
   async query(name: string, query: PerformanceQuery): Promise<PerformanceResponse> {
     const served = this.models.get(name);
     const model = performanceModelOf(served);
-    const window = parseWindow(query.from, query.to);
-    let version: number | undefined;
-    if (query.version !== undefined) {
-      if (typeof query.version !== 'string' || !/^\d{1,9}$/.test(query.version)) throw new HttpError(HttpErrorCode.BadRequest, '"version" must be a version number');
-      version = Number(query.version);
-    }
-    let segmentKey: string | undefined;
-    if (query.segment !== undefined) {
-      if (typeof query.segment !== 'string' || !served.spec.segmentKeys.includes(query.segment)) {
-        throw new HttpError(HttpErrorCode.BadRequest, `"segment" must be one of the model's segment keys (${served.spec.segmentKeys.join(', ') || 'none'})`);
-      }
-      segmentKey = query.segment;
-    }
+    const { window, version, segmentKey } = parseMonitoringQuery(served, query);
     await this.beforeQuery(name);
     const positive = model.loss.positiveIndex;
     const overallSums = (await this.repository.sumWindow({ model: name, ...window, version, segmentKey: OVERALL }, model.classes)).get(OVERALL);

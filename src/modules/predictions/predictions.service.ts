@@ -3,6 +3,7 @@ import { uuidv7 } from '../../common/uuid7.js';
 import type { RawTensor } from '../../inference/datatypes.js';
 import { InferenceError, InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
+import { monitoredRow } from '../../inference/monitored-output.js';
 import type { OnnxModel } from '../../inference/onnx-model.js';
 import type { ServedModel } from '../../inference/served-model.js';
 import { encodeTensor, rowValue, type OipOutputTensor } from '../../inference/tensor-codec.js';
@@ -201,7 +202,7 @@ export class PredictionsService {
       version,
       ts,
       features: this.features(model, parsed.feeds, row),
-      output: monitored ? this.monitoredRow(model, monitored, row) : null,
+      output: monitored ? monitoredRow(model, monitored, row) : null,
       segments: parsed.segments[row],
     }));
     const outcome = await this.writer.append(rows);
@@ -226,14 +227,6 @@ export class PredictionsService {
       }
     }
     return features;
-  }
-
-  /** The monitored output of one row: a probability row for classifiers, a number for regression. */
-  private monitoredRow(model: ServedModel, tensor: RawTensor, row: number): unknown {
-    const value = rowValue(tensor, row);
-    // A single column is p(positive class), as in the ingest API; the row follows the classes' order.
-    if (model.config.task === 'binary' && typeof value === 'number') return model.spec.positiveIndex === 0 ? [value, 1 - value] : [1 - value, value];
-    return value;
   }
 
   private decision(model: ServedModel, output: unknown): { label?: string; score?: number } {
