@@ -33,6 +33,7 @@ export const envSchema = z.object({
   PLUMBLINE_BUCKET: duration('1m'),
   PLUMBLINE_LABEL_JOIN_WINDOW: duration('7d'),
   PLUMBLINE_GAUGE_INTERVAL: duration('15s'),
+  PLUMBLINE_DRIFT_FLUSH_INTERVAL: duration('1s'),
   PLUMBLINE_PERFORMANCE_WINDOWS: z
     .string()
     .default('1h,24h')

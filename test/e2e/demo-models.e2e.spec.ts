@@ -21,6 +21,20 @@ describe('demo repository (./models): iris and demand against scikit-learn', () 
     expect(answer.body.model_version).toBe('2');
   });
 
+  it('credit takes its drift reference from reference.csv, with its predictions and labels', async () => {
+    const { status, body } = await getJson(`${server.url}/api/models/credit/reference`);
+    expect(status).toBe(200);
+    expect(body.source).toMatch(/^reference\.csv sha256:/);
+    expect(body.rows).toBe(2000);
+    expect(Object.keys(body.features)).toEqual(['age', 'income', 'debt_ratio', 'tenure_months', 'num_accounts', '__prediction__', '__label__']);
+    expect(body.features.__prediction__.n).toBe(2000);
+    expect(body.features.__label__.categories.sort()).toEqual(['default', 'repaid']);
+    expect(Object.keys(body.segments).sort()).toEqual(['channel', 'gender', 'region']);
+    const drift = await getJson(`${server.url}/api/models/credit/drift`);
+    expect(drift.status).toBe(200);
+    expect(drift.body.overall.age.nReference).toBe(2000);
+  });
+
   it('credit version 1 there equals the fixture credit model (scikit-learn within 1e-5)', async () => {
     const { rows, predict_proba: proba } = SKLEARN.credit;
     const { status, body } = await postJson(`${server.url}/v2/models/credit/versions/1/infer`, {

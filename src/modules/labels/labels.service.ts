@@ -29,9 +29,23 @@ export interface LabelsOptions {
 
 interface Observed {
   target: LabelTarget;
+  /** The label this write replaced (null for a first label) and the one it wrote. */
+  previous: LabelValue | null;
+  label: LabelValue;
   loss: number;
   labeledAt: Date;
 }
+
+/** A committed label write, as the drift histograms take it. */
+export interface CommittedLabel {
+  version: number;
+  ts: Date;
+  segments: Record<string, string>;
+  previous: LabelValue | null;
+  label: LabelValue;
+}
+
+export type LabelsListener = (model: string, labels: CommittedLabel[]) => void;
 
 interface Accepted {
   id: string;
@@ -59,6 +73,8 @@ interface Applied {
  * segments — all in one transaction, a handful of statements per call whatever its size.
  */
 export class LabelsService {
+  private readonly listeners: LabelsListener[] = [];
+
   constructor(
     private readonly models: ModelRepository,
     private readonly labels: LabelsRepository,
@@ -67,6 +83,11 @@ export class LabelsService {
     private readonly segmentCap: SegmentCap,
     private readonly options: LabelsOptions,
   ) {}
+
+  /** Called after each commit with the labels it wrote. */
+  onCommitted(listener: LabelsListener): void {
+    this.listeners.push(listener);
+  }
 
   async ingest(modelName: string, body: unknown, overwrite: boolean): Promise<LabelsResult> {
     const served = this.models.get(modelName);
@@ -191,8 +212,9 @@ export class LabelsService {
     batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
     // One write per prediction (the last label wins), and later labels of this batch see this one.
     batch.writes.set(item.id, { id: item.id, label: item.value, loss });
+    const previous = target.label;
     target.label = item.value;
-    batch.observed.push({ target, loss, labeledAt: batch.now });
+    batch.observed.push({ target, previous, label: item.value, loss, labeledAt: batch.now });
     result.matched++;
   }
 
@@ -224,6 +246,10 @@ export class LabelsService {
 
   /** Prometheus, after the commit: label delay and the loss histogram, overall and per segment. */
   private observe(name: string, observed: Observed[]): void {
+    if (observed.length > 0 && this.listeners.length > 0) {
+      const committed = observed.map(({ target, previous, label }) => ({ version: target.version, ts: new Date(target.ts), segments: target.segments, previous, label }));
+      for (const listener of this.listeners) listener(name, committed);
+    }
     for (const { target, loss, labeledAt } of observed) {
       const version = String(target.version);
       this.metrics.labelDelay.observe({ model: name }, Math.max(0, (labeledAt.getTime() - new Date(target.ts).getTime()) / 1000));

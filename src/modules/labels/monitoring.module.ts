@@ -84,6 +84,6 @@ class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     MonitoringScheduler,
   ],
   controllers: [LabelsController],
-  exports: [PerformanceService, LabelsService, PerformanceGauges],
+  exports: [PerformanceService, LabelsService, PerformanceGauges, SegmentCap],
 })
 export class MonitoringModule {}

@@ -43,7 +43,8 @@ export class PerformanceRepository {
          max_prob_labeled_sum = t.max_prob_labeled_sum + EXCLUDED.max_prob_labeled_sum,
          entropy_sum = t.entropy_sum + EXCLUDED.entropy_sum,
          abs_error_sum = t.abs_error_sum + EXCLUDED.abs_error_sum,
-         squared_error_sum = t.squared_error_sum + EXCLUDED.squared_error_sum`,
+         squared_error_sum = t.squared_error_sum + EXCLUDED.squared_error_sum,
+         updated_at = now()`,
       [
         column((d) => d.model),
         column((d) => d.version),

@@ -20,6 +20,8 @@ export interface WriterOptions {
   replayIntervalMs: number;
   /** Runs in each batch's transaction with the rows it commits (the aggregates). */
   afterInsert?: AfterInsert;
+  /** Runs after each commit with the units it committed (the in-memory drift histograms). */
+  afterCommit?: (units: PredictionUnit[]) => void;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -141,6 +143,7 @@ export class PredictionLogWriter {
       return;
     }
     this.databaseUp = true;
+    this.committed(fresh.map((pending) => pending.unit), outcomes);
     fresh.forEach((pending, i) => {
       if (outcomes[i] === 'logged') this.countLogged(pending.unit);
       this.settle(pending, outcomes[i]);
@@ -174,6 +177,7 @@ export class PredictionLogWriter {
     }
     if (!this.databaseUp) this.options.log('info', 'PostgreSQL is reachable again: replaying the prediction spool');
     this.databaseUp = true;
+    this.committed(units, outcomes);
     units.forEach((unit, i) => {
       // A duplicate here is a unit committed by an earlier, interrupted replay (or an id reused while spooling).
       if (outcomes[i] === 'logged') this.countLogged(unit);
@@ -206,6 +210,15 @@ export class PredictionLogWriter {
       this.options.log('warn', `prediction id '${pending.unit[0]?.id}' of model '${pending.unit[0]?.model}' was already logged; the request's rows were dropped`);
     }
     pending.resolve(outcome);
+  }
+
+  private committed(units: PredictionUnit[], outcomes: UnitOutcome[]): void {
+    if (!this.options.afterCommit) return;
+    try {
+      this.options.afterCommit(units.filter((_, i) => outcomes[i] === 'logged'));
+    } catch (error) {
+      this.options.log('error', `after-commit hook failed: ${(error as Error).message}`);
+    }
   }
 
   private countLogged(unit: PredictionUnit): void {

@@ -5,6 +5,8 @@ import { Database } from '../../database/database.js';
 import { InferenceModule } from '../../inference/inference.module.js';
 import { ModelRepository } from '../../inference/model-repository.js';
 import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { DriftRecorder } from '../drift/drift-recorder.js';
+import { DriftModule } from '../drift/drift.module.js';
 import { MonitoringModule } from '../labels/monitoring.module.js';
 import { PerformanceService } from '../performance/performance.service.js';
 import { PredictionLogMaintenance } from './prediction-log.maintenance.js';
@@ -39,19 +41,20 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
 }
 
 @Module({
-  imports: [InferenceModule, MonitoringModule],
+  imports: [InferenceModule, MonitoringModule, DriftModule],
   providers: [
     { provide: PredictionLogRepository, inject: [Database], useFactory: (database: Database) => new PredictionLogRepository(database) },
     { provide: PredictionSpool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new PredictionSpool(join(config.dataDir, 'spool', 'predictions.ndjson')) },
     {
       provide: PredictionLogWriter,
-      inject: [APP_CONFIG, PredictionLogRepository, PredictionSpool, PlumblineMetrics, PerformanceService],
-      useFactory: (config: AppConfig, repository: PredictionLogRepository, spool: PredictionSpool, metrics: PlumblineMetrics, performance: PerformanceService) =>
+      inject: [APP_CONFIG, PredictionLogRepository, PredictionSpool, PlumblineMetrics, PerformanceService, DriftRecorder],
+      useFactory: (config: AppConfig, repository: PredictionLogRepository, spool: PredictionSpool, metrics: PlumblineMetrics, performance: PerformanceService, drift: DriftRecorder) =>
         new PredictionLogWriter(repository, spool, metrics, {
           mode: config.PLUMBLINE_LOG_MODE,
           maxBatchRows: config.PLUMBLINE_LOG_BATCH_ROWS,
           replayIntervalMs: 1000,
           afterInsert: performance.onPredictions,
+          afterCommit: drift.onCommitted,
           log,
         }),
     },
