@@ -14,6 +14,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [HttpErrorCode.UnsupportedMediaType]: 415,
   [HttpErrorCode.RouteNotFound]: 404,
   [HttpErrorCode.BadRequest]: 400,
+  [HttpErrorCode.Unauthenticated]: 401,
+  [HttpErrorCode.Forbidden]: 403,
   [HttpErrorCode.Internal]: 500,
   [InferenceErrorCode.ModelNotFound]: 404,
   [InferenceErrorCode.VersionNotFound]: 404,

@@ -6,6 +6,8 @@ export enum HttpErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   RouteNotFound = 'ROUTE_NOT_FOUND',
   BadRequest = 'BAD_REQUEST',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
   Internal = 'INTERNAL',
 }
 

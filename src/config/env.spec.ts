@@ -103,4 +103,14 @@ describe('loadConfig', () => {
     expect(message).toContain('PLUMBLINE_LOG_MODE: ');
     expect(message).toContain('PLUMBLINE_RETENTION: "forever" is not a duration');
   });
+  it('refuses to start in production without API keys, and reads keys and the metrics switch', () => {
+    expect(configFailure({ NODE_ENV: 'production' })).toMatch(/NODE_ENV=production needs PLUMBLINE_API_KEYS/);
+    const config = loadConfig({ NODE_ENV: 'production', PLUMBLINE_API_KEYS: 'ops:admin:0123456789abcdef', PLUMBLINE_METRICS_PUBLIC: 'true' });
+    expect(config.PLUMBLINE_API_KEYS).toEqual([{ name: 'ops', role: 'admin', key: '0123456789abcdef' }]);
+    expect(config.PLUMBLINE_METRICS_PUBLIC).toBe(true);
+    expect(loadConfig({}).PLUMBLINE_METRICS_PUBLIC).toBe(false);
+    const message = configFailure({ PLUMBLINE_API_KEYS: 'ops:root:0123456789abcdef' });
+    expect(message).toMatch(/PLUMBLINE_API_KEYS: key 'ops': role must be/);
+    expect(message).not.toContain('0123456789abcdef');
+  });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseApiKeys } from '../common/api-keys.js';
 import { parseDuration } from '../common/durations.js';
 
 const duration = (fallback: string) =>
@@ -14,6 +15,12 @@ const duration = (fallback: string) =>
         return z.NEVER;
       }
     });
+
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 
 const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -54,6 +61,21 @@ export const envSchema = z.object({
   PLUMBLINE_MAX_LABELS: integer(10_000, 1),
   PLUMBLINE_MAX_STRING_LENGTH: integer(256, 1, 65_536),
   PLUMBLINE_MAX_SEGMENT_VALUES: integer(50, 1, 10_000),
+  PLUMBLINE_MAX_JSON_DEPTH: integer(32, 2, 1000),
+  PLUMBLINE_MAX_TENSOR_ELEMENTS: integer(10_000_000, 1),
+  PLUMBLINE_API_KEYS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      try {
+        return parseApiKeys(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  PLUMBLINE_METRICS_PUBLIC: boolean(false),
+  NODE_ENV: z.string().optional(),
 });
 
 type RawEnv = z.infer<typeof envSchema>;
@@ -73,6 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.PLUMBLINE_API_KEYS.length === 0) {
+    throw new ConfigError('invalid configuration: NODE_ENV=production needs PLUMBLINE_API_KEYS (<name>:<role>:<key>,...); refusing to serve without authentication');
   }
   return {
     ...parsed.data,

@@ -43,7 +43,7 @@ export function decodeTensor(json: OipTensorJson, maxElements: number): RawTenso
   const dims = shape as number[];
   const count = elementCount(dims);
   if (count > maxElements) {
-    throw new InferenceError(InferenceErrorCode.TooManyRows, `input '${name}': ${count} elements exceed the limit of ${maxElements}`);
+    throw new InferenceError(InferenceErrorCode.TooManyRows, `input '${name}': ${count} elements exceed the limit of ${maxElements} (PLUMBLINE_MAX_TENSOR_ELEMENTS)`);
   }
   if (!Array.isArray(json.data)) {
     throw new InferenceError(InferenceErrorCode.InvalidShape, `input '${name}': data must be an array`);

@@ -44,7 +44,7 @@ export function parseOipRequest(body: unknown, model: ServedModel, onnx: OnnxMod
   if (parameters !== undefined && !isPlainObject(parameters)) throw invalid(InferenceErrorCode.InvalidRequest, '"parameters" must be an object');
   if (!Array.isArray(inputs) || inputs.length === 0) throw invalid(InferenceErrorCode.InvalidRequest, '"inputs" must be a non-empty array');
 
-  const maxElements = limits.maxRows * 4096;
+  const maxElements = limits.maxTensorElements ?? limits.maxRows * 4096;
   const modelInputs = new Map(onnx.inputs.map((spec) => [spec.name, spec]));
   const segmentKeys = new Set(model.spec.segmentKeys);
   const feeds: Feeds = {};

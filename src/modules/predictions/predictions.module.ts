@@ -68,7 +68,7 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
       provide: PredictionsService,
       inject: [APP_CONFIG, ModelRepository, PredictionLogWriter, PredictionLogRepository, PlumblineMetrics],
       useFactory: (config: AppConfig, models: ModelRepository, writer: PredictionLogWriter, repository: PredictionLogRepository, metrics: PlumblineMetrics) =>
-        new PredictionsService(models, writer, repository, metrics, { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH }, config.PLUMBLINE_RETENTION),
+        new PredictionsService(models, writer, repository, metrics, { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH, maxTensorElements: config.PLUMBLINE_MAX_TENSOR_ELEMENTS }, config.PLUMBLINE_RETENTION),
     },
     PredictionLogLifecycle,
   ],

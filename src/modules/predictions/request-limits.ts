@@ -2,4 +2,6 @@
 export interface RequestLimits {
   maxRows: number;
   maxStringLength: number;
+  /** Most elements in one input tensor (PLUMBLINE_MAX_TENSOR_ELEMENTS); unlimited when absent. */
+  maxTensorElements?: number;
 }
