@@ -1,5 +1,7 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
+import { copyFixtureModels, FIXTURE_MODELS, getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
 import { expectError, putJson } from './e2e-support.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -216,6 +218,64 @@ describe('GET /api/models/{m}/fairness against an independent computation from t
       expect(segment(g, 'selectionRate')).toBeCloseTo(expected.selectionRate!, 12);
       expect(segment(g, 'recall')).toBeCloseTo(expected.tpr!, 12);
     }
+  });
+});
+
+describe('fairness of a served model per version', () => {
+  let server: TestApp;
+  const model = `fair_multi_${uniqueId('v').replace(/^v-/, '').replaceAll('-', '_')}`;
+
+  beforeAll(async () => {
+    // A copy of the fixture "multi" (binary, versions 1 and 2, sensitive gender) with minSamples 1.
+    const root = copyFixtureModels();
+    cpSync(join(FIXTURE_MODELS, 'multi'), join(root, model), { recursive: true });
+    const config = JSON.parse(readFileSync(join(root, model, 'config.json'), 'utf8'));
+    writeFileSync(join(root, model, 'config.json'), JSON.stringify({ ...config, fairness: { minSamples: 1 } }));
+    server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: root, PLUMBLINE_GAUGE_INTERVAL: '300ms', PLUMBLINE_PERFORMANCE_WINDOWS: '1h' });
+  });
+  afterAll(() => server?.close());
+
+  it('answers per version and all versions, and exports plumbline_fairness with the version label', async () => {
+    const seen: Array<{ version: string; gender: string; p: number; truth: string }> = [];
+    const infer = async (version: string, gender: string, x: Array<[number, number]>) => {
+      const ids = x.map(() => uniqueId('fv'));
+      const inputs = [
+        { name: 'input', shape: [x.length, 2], datatype: 'FP32', data: x.flat() },
+        { name: 'prediction_id', shape: [x.length], datatype: 'BYTES', data: ids },
+      ];
+      const response = await postJson(`${server.url}/v2/models/${model}/versions/${version}/infer`, { inputs, parameters: { gender } });
+      expect(response.status).toBe(200);
+      const probabilities = response.body.outputs.find((tensor: { name: string }) => tensor.name === 'probabilities').data as number[];
+      const labels = ids.map((id, i) => {
+        const truth = i % 2 === 0 ? 'pos' : 'neg';
+        seen.push({ version, gender, p: probabilities[2 * i + 1], truth });
+        return { id, label: truth };
+      });
+      expect((await postJson(`${server.url}/api/models/${model}/labels`, { labels })).body.matched).toBe(ids.length);
+    };
+    await infer('1', 'f', [[2, 0], [0, 2], [1, 0.5], [0.2, 1]]);
+    await infer('1', 'm', [[1.5, 1.4], [0, 0.1], [3, 1], [0.4, 0.6]]);
+    await infer('2', 'f', [[0, 2], [0.2, 1], [0.1, 0.3]]);
+    await infer('2', 'm', [[2, 0], [1, 0.5], [3, 1], [1.5, 1.4]]);
+
+    const to = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+    const rates = new Map<string, number>();
+    for (const version of [undefined, '1', '2']) {
+      const response = await getJson(`${server.url}/api/models/${model}/fairness?attribute=gender&to=${to}${version ? `&version=${version}` : ''}`);
+      expect(response.status).toBe(200);
+      expect(response.body.version).toBe(version ?? null);
+      const rows = seen.filter((row) => version === undefined || row.version === version);
+      const rate = (g: string) => rows.filter((row) => row.gender === g && row.p >= 0.5).length / rows.filter((row) => row.gender === g).length;
+      expect(response.body.groups.f.count).toBe(rows.filter((row) => row.gender === 'f').length);
+      expect(response.body.groups.f.selectionRate).toBe(rate('f'));
+      expect(response.body.groups.m.selectionRate).toBe(rate('m'));
+      expect(response.body.disparities.demographicParityDifference).toBeCloseTo(Math.abs(rate('f') - rate('m')), 15);
+      rates.set(version ?? '', response.body.disparities.demographicParityDifference);
+    }
+    const key = (version: string) => `version="${version}",attribute="gender",metric="demographicParityDifference",window="1h"`;
+    await expect.poll(async () => (await series(server.url, 'fairness', model)).get(key('2')), { timeout: 10_000 }).toBeCloseTo(rates.get('2')!, 15);
+    const fairness = await series(server.url, 'fairness', model);
+    for (const [version, value] of rates) expect(fairness.get(key(version)), `version "${version}"`).toBeCloseTo(value, 15);
   });
 });
 
