@@ -3,7 +3,7 @@ import { createPool, Database, MIGRATIONS_DIR } from '../../src/database/databas
 import { applyMigrations, readMigrations } from '../../src/database/migrator.js';
 import { emptySums, type PerformanceSums } from '../../src/monitoring/performance/performance-sums.js';
 import type { BucketDelta } from '../../src/modules/performance/performance-deltas.js';
-import { PerformanceRepository } from '../../src/modules/performance/performance.repository.js';
+import { PerformanceRepository, SUBSCRIPT_CELLS } from '../../src/modules/performance/performance.repository.js';
 import { uniqueId } from '../helpers/app.js';
 
 const quiet = () => undefined;
@@ -57,5 +57,23 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
     await database.pool.query(`INSERT INTO performance_buckets (model, version, bucket, segment_key, segment_value, count) VALUES ($1, 1, $2, '', '', 5)`, [model, BUCKET]);
     const sums = await repository.sumWindow({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: '' }, 3);
     expect(sums.get('')?.predicted).toEqual([0, 0, 0]);
+  });
+
+  it.each([2, 3, 33])('sums by subscript (up to SUBSCRIPT_CELLS cells) and by unnest (past it) agree with a plain sum: K = %i', async (classes) => {
+    const model = uniqueId(`pred-k${classes}`);
+    const cells = (n: number, seed: number) => Array.from({ length: n }, (_, i) => (i * 7 + seed * 3) % 11);
+    const rows = [1, 2, 3].map((seed, i) => ({
+      ...delta(model, 'f', {}, new Date(BUCKET.getTime() + i * 60_000)),
+      sums: { ...emptySums(classes), count: 1, confusion: cells(classes * classes, seed), predicted: cells(classes, seed) },
+    }));
+    await database.transaction((client) => repository.upsertAdd(client, rows));
+    // A row from before the column: '{}' everywhere, adds nothing to the arrays.
+    await database.pool.query(`INSERT INTO performance_buckets (model, version, bucket, segment_key, segment_value, count) VALUES ($1, 1, $2, 'gender', 'f', 1)`, [model, new Date(BUCKET.getTime() + 5 * 60_000)]);
+    const plain = (pick: (row: (typeof rows)[number]) => number[]) => pick(rows[0]).map((_, i) => rows.reduce((total, row) => total + pick(row)[i], 0));
+    const sums = (await repository.sumWindow({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: 'gender' }, classes)).get('f');
+    expect(sums?.count).toBe(4);
+    expect(sums?.confusion).toEqual(plain((row) => row.sums.confusion));
+    expect(sums?.predicted).toEqual(plain((row) => row.sums.predicted));
+    expect(classes * classes > SUBSCRIPT_CELLS).toBe(classes === 33);
   });
 });

@@ -3,6 +3,9 @@ import type { Database } from '../../database/database.js';
 import { emptySums, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
 import type { BucketDelta } from './performance-deltas.js';
 
+/** Array cells summed by subscript in `sumWindow` (K ≤ 32 classes); larger matrices are summed through unnest. */
+export const SUBSCRIPT_CELLS = 1024;
+
 export interface WindowQuery {
   model: string;
   from: Date;
@@ -77,8 +80,13 @@ export class PerformanceRepository {
   async sumWindow(query: WindowQuery, classes: number): Promise<Map<string, PerformanceSums>> {
     const params: unknown[] = [query.model, query.segmentKey, query.from, query.to];
     const versionFilter = query.version === undefined ? '' : `AND version = $${params.push(query.version)}`;
-    // The element-wise sum of an array column over the same rows as the outer query (rows of another length, e.g. written before the column existed with '{}', add nothing).
-    const cellSums = (column: 'confusion' | 'predicted') => `(SELECT array_agg(total ORDER BY i) FROM (
+    // The element-wise sum of an array column over the group's rows; cells past a row's length (rows written
+    // with '{}' before the column existed) add nothing. Up to SUBSCRIPT_CELLS cells: one sum per subscript, in the
+    // same pass as the scalars (3-4x faster than an unnest per group); past that, an unnest keeps the SQL small.
+    const cellSums = (column: 'confusion' | 'predicted', cells: number) =>
+      cells <= SUBSCRIPT_CELLS
+        ? `ARRAY[${Array.from({ length: cells }, (_, i) => `coalesce(sum(${column}[${i + 1}]), 0)::float8`).join(', ')}]::float8[]`
+        : `(SELECT array_agg(total ORDER BY i) FROM (
                  SELECT i, sum(c)::float8 AS total FROM performance_buckets b2, unnest(b2.${column}) WITH ORDINALITY AS u(c, i)
                   WHERE b2.model = $1 AND b2.segment_key = $2 AND b2.bucket >= $3 AND b2.bucket < $4 ${versionFilter.replace('version', 'b2.version')}
                     AND b2.segment_value = b.segment_value
@@ -87,7 +95,7 @@ export class PerformanceRepository {
       `SELECT segment_value, sum(count)::float8 AS count, sum(labeled)::float8 AS labeled, sum(loss_sum) AS loss_sum,
               sum(log_loss_sum) AS log_loss_sum, sum(max_prob_sum) AS max_prob_sum, sum(max_prob_labeled_sum) AS max_prob_labeled_sum,
               sum(entropy_sum) AS entropy_sum, sum(abs_error_sum) AS abs_error_sum, sum(squared_error_sum) AS squared_error_sum,
-              ${cellSums('confusion')} AS confusion, ${cellSums('predicted')} AS predicted
+              ${cellSums('confusion', classes * classes)} AS confusion, ${cellSums('predicted', classes)} AS predicted
          FROM performance_buckets b
         WHERE model = $1 AND segment_key = $2 AND bucket >= $3 AND bucket < $4 ${versionFilter}
         GROUP BY segment_value`,

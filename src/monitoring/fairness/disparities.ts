@@ -133,12 +133,15 @@ export function classificationDisparities(groups: Record<string, ClassificationG
   const opportunity = spread(included, 'tpr');
   const falsePositives = spread(included, 'fpr');
   const odds: Outcome = 'reason' in opportunity ? opportunity : 'reason' in falsePositives ? falsePositives : { value: Math.max(opportunity.value, falsePositives.value) };
-  const privileged = versusPrivileged(groups, included, options.privileged, excluded);
+  const privileged =
+    options.privileged === undefined
+      ? { disparateImpact: parityRatio, averageOdds: { reason: 'no privileged group is configured for this attribute (config "privileged")' } }
+      : versusPrivileged(groups, included, options.privileged, excluded);
   return collect<ClassificationDisparities>(
     {
       demographicParityDifference: spread(included, 'selectionRate'),
       demographicParityRatio: parityRatio,
-      disparateImpact: options.privileged === undefined ? parityRatio : privileged.disparateImpact,
+      disparateImpact: privileged.disparateImpact,
       equalOpportunityDifference: opportunity,
       equalizedOddsDifference: odds,
       averageOddsDifference: privileged.averageOdds,
@@ -152,11 +155,10 @@ export function classificationDisparities(groups: Record<string, ClassificationG
 function versusPrivileged(
   groups: Record<string, ClassificationGroup>,
   included: Array<[string, ClassificationGroup]>,
-  privileged: string | undefined,
+  privileged: string,
   excluded: Record<string, string>,
 ): { disparateImpact: Outcome; averageOdds: Outcome } {
   const fail = (reason: string) => ({ disparateImpact: { reason }, averageOdds: { reason } });
-  if (privileged === undefined) return { disparateImpact: { reason: 'unused' }, averageOdds: { reason: 'no privileged group is configured for this attribute (config "privileged")' } };
   if (!(privileged in groups)) return fail(`the privileged group "${privileged}" has no predictions in the window`);
   if (privileged in excluded) return fail(`the privileged group "${privileged}" is left out: ${excluded[privileged]}`);
   const p = groups[privileged];
