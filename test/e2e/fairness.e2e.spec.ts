@@ -210,8 +210,11 @@ describe('GET /api/models/{m}/fairness against an independent computation from t
     // The monitoring-only model has no versions: only the all-versions series. age_band has no groups: every disparity is null, so no sample.
     expect([...fairness.keys()].filter((labels) => !labels.startsWith('version="",attribute="gender"'))).toEqual([]);
 
+    // The performance gauges refresh on their own clock: wait until they have seen every label.
+    const perGroup = (g: string, metric: string) => `version="",segment_key="gender",segment="${g}",metric="${metric}",window="1h"`;
+    await expect.poll(async () => (await series(server.url, 'performance', credit)).get(perGroup('m', 'labeled')), { timeout: 10_000 }).toBe(groups.m.labeled);
     const performance = await series(server.url, 'performance', credit);
-    const segment = (g: string, metric: string) => performance.get(`version="",segment_key="gender",segment="${g}",metric="${metric}",window="1h"`);
+    const segment = (g: string, metric: string) => performance.get(perGroup(g, metric));
     for (const [g, expected] of Object.entries(groups)) {
       expect(segment(g, 'count')).toBe(expected.count);
       expect(segment(g, 'labeled')).toBe(expected.labeled);
