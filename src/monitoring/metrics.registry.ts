@@ -78,6 +78,13 @@ export class PlumblineMetrics {
     registers: [this.registry],
   });
 
+  readonly fairness = new Gauge({
+    name: 'plumbline_fairness',
+    help: 'Disparity between the groups of a sensitive attribute over a trailing window (METRICS §4), per version ("" = all versions); refreshed every PLUMBLINE_GAUGE_INTERVAL.',
+    labelNames: ['model', 'version', 'attribute', 'metric', 'window'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,4 +1,4 @@
-import { classificationContribution, emptySums, regressionContribution, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
+import { ARRAY_FIELDS, classificationContribution, emptySums, regressionContribution, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
 import type { PerformanceModel } from './performance-model.js';
 
 /** What to add to one aggregate row (model, version, bucket, segment key, segment value). */
@@ -58,10 +58,10 @@ export function predictionContribution(model: PerformanceModel | undefined, outp
 /** target += contribution, in place: the collector owns its sums, and copying them per row was the label path's main garbage. */
 function accumulate(target: PerformanceSums, contribution: Partial<PerformanceSums>): void {
   for (const field of Object.keys(contribution) as Array<keyof PerformanceSums>) {
-    if (field === 'confusion') {
-      const cells = contribution.confusion!;
-      if (cells.length !== target.confusion.length) throw new Error(`cannot add a confusion matrix of ${cells.length} cells to one of ${target.confusion.length}`);
-      for (let i = 0; i < cells.length; i++) target.confusion[i] += cells[i];
+    if (field === 'confusion' || field === 'predicted') {
+      const cells = contribution[field]!;
+      if (cells.length !== target[field].length) throw new Error(`cannot add a ${ARRAY_FIELDS[field]} of ${cells.length} cells to one of ${target[field].length}`);
+      for (let i = 0; i < cells.length; i++) target[field][i] += cells[i];
     } else {
       target[field] += contribution[field] as number;
     }

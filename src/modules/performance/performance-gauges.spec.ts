@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { performanceMetrics } from './performance-gauges.js';
+import { emptySums } from '../../monitoring/performance/performance-sums.js';
+import { performanceMetrics, selectionRateOf } from './performance-gauges.js';
 
 describe('performanceMetrics', () => {
   it('exports every finite number and leaves out nulls (no NaN series)', () => {
@@ -25,5 +26,16 @@ describe('performanceMetrics', () => {
       estimated_logLoss: 0.6,
       calibrationGap: -0.25,
     });
+  });
+});
+
+describe('selectionRateOf', () => {
+  const spec = { name: 'log_loss' as const, params: {}, positiveIndex: 1, threshold: 0.5 };
+  it("a binary model's share decided positive among all predictions, labeled or not; nothing for other tasks or no decisions", () => {
+    const sums = { ...emptySums(2), count: 4, labeled: 1, confusion: [0, 1, 0, 0], predicted: [1, 3] };
+    expect(selectionRateOf({ task: 'binary', classes: 2, classNames: ['no', 'yes'], loss: spec }, sums)).toEqual([['selectionRate', 0.75]]);
+    expect(selectionRateOf({ task: 'binary', classes: 2, classNames: ['no', 'yes'], loss: { ...spec, positiveIndex: 0 } }, sums)).toEqual([['selectionRate', 0.25]]);
+    expect(selectionRateOf({ task: 'binary', classes: 2, classNames: ['no', 'yes'], loss: spec }, emptySums(2))).toEqual([]);
+    expect(selectionRateOf({ task: 'multiclass', classes: 3, classNames: ['a', 'b', 'c'], loss: { ...spec, positiveIndex: -1 } }, emptySums(3))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { computePerformance, type Performance } from '../../monitoring/performance/performance.js';
 import { addSums, emptySums, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
 import { OVERALL } from './performance-deltas.js';
-import { performanceModelOf } from './performance-model.js';
+import { classificationGroup } from '../../monitoring/fairness/group-metrics.js';
+import { performanceModelOf, type PerformanceModel } from './performance-model.js';
 import type { PerformanceRepository } from './performance.repository.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 
@@ -23,6 +24,13 @@ export function performanceMetrics(performance: Performance): Array<[string, num
     if (typeof value === 'number' && Number.isFinite(value)) entries.push([metric === 'calibrationGap' ? metric : `estimated_${metric}`, value]);
   }
   return entries;
+}
+
+/** A binary model's selectionRate (METRICS §4: share decided positive among all predictions, labeled or not), or nothing. */
+export function selectionRateOf(model: PerformanceModel, sums: PerformanceSums): Array<[string, number]> {
+  if (model.task !== 'binary') return [];
+  const rate = classificationGroup(sums, model.loss.positiveIndex).selectionRate;
+  return rate === null ? [] : [['selectionRate', rate]];
 }
 
 /**
@@ -58,7 +66,7 @@ export class PerformanceGauges {
             if (!merged.has(OVERALL) && segmentKey === OVERALL) merged.set(OVERALL, emptySums(model.classes));
             for (const [segment, sums] of merged) {
               const performance = computePerformance(model.task, sums, model.loss.positiveIndex);
-              for (const [metric, value] of performanceMetrics(performance)) {
+              for (const [metric, value] of [...performanceMetrics(performance), ...selectionRateOf(model, sums)]) {
                 const labels = { model: served.name, version: version === undefined ? '' : String(version), segment_key: segmentKey, segment, metric, window: window.name };
                 samples.push({ labels, value });
               }

@@ -3,6 +3,9 @@ import type { Database } from '../../database/database.js';
 import { emptySums, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
 import type { BucketDelta } from './performance-deltas.js';
 
+/** Array cells summed by subscript in `sumWindow` (K ≤ 32 classes); larger matrices are summed through unnest. */
+export const SUBSCRIPT_CELLS = 1024;
+
 export interface WindowQuery {
   model: string;
   from: Date;
@@ -22,12 +25,16 @@ export class PerformanceRepository {
     const column = <T>(pick: (delta: BucketDelta) => T) => deltas.map(pick);
     await client.query(
       `INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, count, labeled, loss_sum,
+         predicted,
          log_loss_sum, confusion, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum)
        SELECT d.model, d.version, d.bucket, d.segment_key, d.segment_value, d.count, d.labeled, d.loss_sum,
+              d.predicted::bigint[],
               d.log_loss_sum, d.confusion::bigint[], d.max_prob_sum, d.max_prob_labeled_sum, d.entropy_sum, d.abs_error_sum, d.squared_error_sum
          FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::float8[],
+                     $16::text[],
                      $9::float8[], $10::text[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[])
            WITH ORDINALITY AS d(model, version, bucket, segment_key, segment_value, count, labeled, loss_sum,
+                                predicted,
                                 log_loss_sum, confusion, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum, n)
         ORDER BY d.n
        ON CONFLICT (model, segment_key, bucket, segment_value, version) DO UPDATE SET
@@ -39,6 +46,10 @@ export class PerformanceRepository {
            WHEN cardinality(t.confusion) = 0 THEN EXCLUDED.confusion
            WHEN cardinality(EXCLUDED.confusion) = 0 THEN t.confusion
            ELSE ARRAY(SELECT a + b FROM unnest(t.confusion, EXCLUDED.confusion) AS x(a, b)) END,
+         predicted = CASE
+           WHEN cardinality(t.predicted) = 0 THEN EXCLUDED.predicted
+           WHEN cardinality(EXCLUDED.predicted) = 0 THEN t.predicted
+           ELSE ARRAY(SELECT a + b FROM unnest(t.predicted, EXCLUDED.predicted) AS x(a, b)) END,
          max_prob_sum = t.max_prob_sum + EXCLUDED.max_prob_sum,
          max_prob_labeled_sum = t.max_prob_labeled_sum + EXCLUDED.max_prob_labeled_sum,
          entropy_sum = t.entropy_sum + EXCLUDED.entropy_sum,
@@ -61,6 +72,7 @@ export class PerformanceRepository {
         column((d) => d.sums.entropySum),
         column((d) => d.sums.absErrorSum),
         column((d) => d.sums.squaredErrorSum),
+        column((d) => `{${d.sums.predicted.join(',')}}`),
       ],
     );
   }
@@ -69,15 +81,22 @@ export class PerformanceRepository {
   async sumWindow(query: WindowQuery, classes: number): Promise<Map<string, PerformanceSums>> {
     const params: unknown[] = [query.model, query.segmentKey, query.from, query.to];
     const versionFilter = query.version === undefined ? '' : `AND version = $${params.push(query.version)}`;
+    // The element-wise sum of an array column over the group's rows; cells past a row's length (rows written
+    // with '{}' before the column existed) add nothing. Up to SUBSCRIPT_CELLS cells: one sum per subscript, in the
+    // same pass as the scalars (3-4x faster than an unnest per group); past that, an unnest keeps the SQL small.
+    const cellSums = (column: 'confusion' | 'predicted', cells: number) =>
+      cells <= SUBSCRIPT_CELLS
+        ? `ARRAY[${Array.from({ length: cells }, (_, i) => `coalesce(sum(${column}[${i + 1}]), 0)::float8`).join(', ')}]::float8[]`
+        : `(SELECT array_agg(total ORDER BY i) FROM (
+                 SELECT i, sum(c)::float8 AS total FROM performance_buckets b2, unnest(b2.${column}) WITH ORDINALITY AS u(c, i)
+                  WHERE b2.model = $1 AND b2.segment_key = $2 AND b2.bucket >= $3 AND b2.bucket < $4 ${versionFilter.replace('version', 'b2.version')}
+                    AND b2.segment_value = b.segment_value
+                  GROUP BY i) AS cells)`;
     const { rows } = await this.database.pool.query(
       `SELECT segment_value, sum(count)::float8 AS count, sum(labeled)::float8 AS labeled, sum(loss_sum) AS loss_sum,
               sum(log_loss_sum) AS log_loss_sum, sum(max_prob_sum) AS max_prob_sum, sum(max_prob_labeled_sum) AS max_prob_labeled_sum,
               sum(entropy_sum) AS entropy_sum, sum(abs_error_sum) AS abs_error_sum, sum(squared_error_sum) AS squared_error_sum,
-              (SELECT array_agg(total ORDER BY i) FROM (
-                 SELECT i, sum(c)::float8 AS total FROM performance_buckets b2, unnest(b2.confusion) WITH ORDINALITY AS u(c, i)
-                  WHERE b2.model = $1 AND b2.segment_key = $2 AND b2.bucket >= $3 AND b2.bucket < $4 ${versionFilter.replace('version', 'b2.version')}
-                    AND b2.segment_value = b.segment_value
-                  GROUP BY i) AS cells) AS confusion
+              ${cellSums('confusion', classes * classes)} AS confusion, ${cellSums('predicted', classes)} AS predicted
          FROM performance_buckets b
         WHERE model = $1 AND segment_key = $2 AND bucket >= $3 AND bucket < $4 ${versionFilter}
         GROUP BY segment_value`,
@@ -86,6 +105,7 @@ export class PerformanceRepository {
     const result = new Map<string, PerformanceSums>();
     for (const row of rows) {
       const confusion = (row.confusion as number[] | null) ?? [];
+      const predicted = (row.predicted as number[] | null) ?? [];
       result.set(row.segment_value, {
         ...emptySums(0),
         count: row.count,
@@ -93,6 +113,7 @@ export class PerformanceRepository {
         lossSum: row.loss_sum,
         logLossSum: row.log_loss_sum,
         confusion: confusion.length === classes * classes ? confusion : emptySums(classes).confusion,
+        predicted: predicted.length === classes ? predicted : emptySums(classes).predicted,
         maxProbSum: row.max_prob_sum,
         maxProbLabeledSum: row.max_prob_labeled_sum,
         entropySum: row.entropy_sum,

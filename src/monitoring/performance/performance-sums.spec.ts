@@ -27,14 +27,16 @@ function sumsOf(spec: LossSpec, classes: number, rows: [number[], number | null]
 }
 
 describe('emptySums', () => {
-  it('has a K×K zero confusion matrix for a classifier and none for a regressor', () => {
+  it('has a K×K zero confusion matrix and K predicted counts for a classifier and none for a regressor', () => {
     expect(emptySums(3).confusion).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(emptySums(3).predicted).toEqual([0, 0, 0]);
     expect(emptySums(0)).toEqual({
       count: 0,
       labeled: 0,
       lossSum: 0,
       logLossSum: 0,
       confusion: [],
+      predicted: [],
       maxProbSum: 0,
       maxProbLabeledSum: 0,
       entropySum: 0,
@@ -62,12 +64,22 @@ describe('predictiveEntropy', () => {
 });
 
 describe('contributions', () => {
-  it('a classifier prediction adds count, max_j p_j and entropy', () => {
+  it('a classifier prediction adds count, its predicted class, max_j p_j and entropy', () => {
     expect(classificationContribution([0.35, 0.65], 1, 0.5)).toEqual({
       count: 1,
+      predicted: [0, 1], // 0.65 ≥ 0.5
       maxProbSum: 0.65,
       entropySum: expect.closeTo(0.6474466390346325, 14), // -np.sum(p * np.log(p)), p = [0.35, 0.65]
     });
+  });
+
+  it.each<[string, number[], number, number, number[]]>([
+    ['below a raised threshold', [0.35, 0.65], 1, 0.7, [1, 0]],
+    ['at the threshold', [0.3, 0.7], 1, 0.7, [0, 1]],
+    ['positive class first', [0.6, 0.4], 0, 0.5, [1, 0]],
+    ['multiclass argmax, first on ties', [0.4, 0.4, 0.2], -1, 0.5, [1, 0, 0]],
+  ])('the predicted class of the counts is decided like the confusion matrix (%s)', (_name, p, positiveIndex, threshold, predicted) => {
+    expect(classificationContribution(p, positiveIndex, threshold).predicted).toEqual(predicted);
   });
 
   it('a classifier label adds labeled, losses, one confusion cell and max_j p_j', () => {
@@ -138,6 +150,8 @@ describe('addSums', () => {
     const whole = sumsOf(BINARY, 2, rows);
     const merged = addSums(sumsOf(BINARY, 2, rows.slice(0, 2)), sumsOf(BINARY, 2, rows.slice(2)));
     expect(merged.confusion).toEqual(whole.confusion);
+    expect(merged.predicted).toEqual(whole.predicted);
+    expect(whole.predicted).toEqual([2, 3]); // p₊ = 0.9, 0.65, 0.2, 0.55, 0: three at or above 0.5, labeled or not
     for (const field of ['count', 'labeled', 'lossSum', 'logLossSum', 'maxProbSum', 'maxProbLabeledSum', 'entropySum'] as const) {
       expect(merged[field]).toBeCloseTo(whole[field], 12);
     }

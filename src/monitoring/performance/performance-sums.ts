@@ -13,6 +13,8 @@ export interface PerformanceSums {
   logLossSum: number;
   /** Classification: K×K row-major, confusion[true * K + predicted], labeled only. Regression: []. */
   confusion: number[];
+  /** Classification: predictions per predicted class ŷ (length K), labeled or not. Regression: []. */
+  predicted: number[];
   /** Classification: Σ max_j p_j over all predictions. */
   maxProbSum: number;
   /** Classification: Σ max_j p_j over labeled predictions. */
@@ -39,6 +41,7 @@ export function emptySums(classes: number): PerformanceSums {
     lossSum: 0,
     logLossSum: 0,
     confusion: new Array<number>(classes * classes).fill(0),
+    predicted: new Array<number>(classes).fill(0),
     maxProbSum: 0,
     maxProbLabeledSum: 0,
     entropySum: 0,
@@ -59,15 +62,18 @@ const SCALARS = [
   'squaredErrorSum',
 ] as const satisfies readonly (keyof PerformanceSums)[];
 
-/** a + b field by field (a missing field of `b` counts as 0); the confusion matrices must have the same size. */
+/** The fields added element by element (their lengths must match), with what the error message calls them. */
+export const ARRAY_FIELDS = { confusion: 'confusion matrix', predicted: 'predicted-count array' } as const satisfies Partial<Record<keyof PerformanceSums, string>>;
+
+/** a + b field by field (a missing field of `b` counts as 0); the confusion matrices (and predicted counts) must have the same size. */
 export function addSums(a: PerformanceSums, b: Partial<PerformanceSums>): PerformanceSums {
-  const sum = { ...a, confusion: [...a.confusion] };
+  const sum = { ...a, confusion: [...a.confusion], predicted: [...a.predicted] };
   for (const field of SCALARS) sum[field] = a[field] + (b[field] ?? 0);
-  if (b.confusion !== undefined) {
-    if (b.confusion.length !== a.confusion.length) {
-      throw new Error(`cannot add a confusion matrix of ${b.confusion.length} cells to one of ${a.confusion.length}`);
-    }
-    b.confusion.forEach((n, i) => (sum.confusion[i] += n));
+  for (const [field, what] of Object.entries(ARRAY_FIELDS) as Array<[keyof typeof ARRAY_FIELDS, string]>) {
+    const cells = b[field];
+    if (cells === undefined) continue;
+    if (cells.length !== a[field].length) throw new Error(`cannot add a ${what} of ${cells.length} cells to one of ${a[field].length}`);
+    cells.forEach((n, i) => (sum[field][i] += n));
   }
   return sum;
 }
@@ -85,17 +91,18 @@ function maxProbability(probabilities: readonly number[]): number {
 }
 
 /**
- * The label-free part of one classifier prediction: count 1, max_j p_j, −Σ_j p_j ln clip(p_j) (METRICS §2
- * `estimated`). `positiveIndex` and `threshold` are checked, so a bad decision setup fails on the prediction,
- * not later on its label.
+ * The label-free part of one classifier prediction: count 1, one in the predicted class ŷ's cell of
+ * `predicted` (for selection rates, METRICS §4), max_j p_j, −Σ_j p_j ln clip(p_j) (METRICS §2 `estimated`).
+ * ŷ comes from `positiveIndex` and `threshold`, so a bad decision setup fails on the prediction, not later on its label.
  */
 export function classificationContribution(
   probabilities: readonly number[],
   positiveIndex: number,
   threshold: number,
 ): Partial<PerformanceSums> {
-  predictedClass(probabilities, positiveIndex, threshold);
-  return { count: 1, maxProbSum: maxProbability(probabilities), entropySum: predictiveEntropy(probabilities) };
+  const predicted = new Array<number>(probabilities.length).fill(0);
+  predicted[predictedClass(probabilities, positiveIndex, threshold)] = 1;
+  return { count: 1, predicted, maxProbSum: maxProbability(probabilities), entropySum: predictiveEntropy(probabilities) };
 }
 
 /** The label-free part of one regressor prediction: count 1. */

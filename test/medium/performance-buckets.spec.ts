@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPool, Database, MIGRATIONS_DIR } from '../../src/database/database.js';
+import { applyMigrations, readMigrations } from '../../src/database/migrator.js';
+import { emptySums, type PerformanceSums } from '../../src/monitoring/performance/performance-sums.js';
+import type { BucketDelta } from '../../src/modules/performance/performance-deltas.js';
+import { PerformanceRepository, SUBSCRIPT_CELLS } from '../../src/modules/performance/performance.repository.js';
+import { uniqueId } from '../helpers/app.js';
+
+const quiet = () => undefined;
+const BUCKET = new Date('2026-11-20T10:00:00Z');
+
+function delta(model: string, segmentValue: string, sums: Partial<PerformanceSums>, bucket = BUCKET): BucketDelta {
+  return { model, version: 1, bucket, segmentKey: segmentValue === '' ? '' : 'gender', segmentValue, sums: { ...emptySums(2), ...sums } };
+}
+
+describe('performance_buckets.predicted (real PostgreSQL)', () => {
+  let database: Database;
+  let repository: PerformanceRepository;
+
+  beforeAll(async () => {
+    const url = inject('databaseUrl');
+    database = new Database(createPool(url), url, false);
+    await applyMigrations(database.pool, readMigrations(MIGRATIONS_DIR), quiet);
+    repository = new PerformanceRepository(database);
+  });
+  afterAll(() => database.close());
+
+  it('is added element-wise on conflict and summed element-wise over a window, like confusion', async () => {
+    const model = uniqueId('pred');
+    const window = { model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: 'gender' };
+    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { count: 3, predicted: [1, 2] }), delta(model, 'm', { count: 1, predicted: [0, 1] })]));
+    // The same row again (the conflict path), a label delta (zeros in predicted), and another bucket.
+    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { count: 2, predicted: [2, 0] })]));
+    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { labeled: 1, confusion: [0, 1, 0, 0] })]));
+    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { count: 1, predicted: [0, 1] }, new Date('2026-11-20T11:00:00Z'))]));
+    const sums = await repository.sumWindow(window, 2);
+    expect(sums.get('f')).toMatchObject({ count: 6, labeled: 1, predicted: [3, 3], confusion: [0, 1, 0, 0] });
+    expect(sums.get('m')).toMatchObject({ count: 1, predicted: [0, 1] });
+  });
+
+  it("rows written before the column existed ('{}') add nothing, and take the first real array on conflict", async () => {
+    const model = uniqueId('pred-old');
+    await database.pool.query(
+      `INSERT INTO performance_buckets (model, version, bucket, segment_key, segment_value, count, predicted) VALUES
+         ($1, 1, $2, '', '', 5, '{}'), ($1, 1, $3, '', '', 4, '{}')`,
+      [model, BUCKET, new Date('2026-11-20T12:00:00Z')],
+    );
+    await database.transaction((client) => repository.upsertAdd(client, [delta(model, '', { count: 2, predicted: [1, 1] })]));
+    const { rows } = await database.pool.query(`SELECT bucket, predicted::float8[] AS predicted FROM performance_buckets WHERE model = $1 ORDER BY bucket`, [model]);
+    expect(rows.map((row) => row.predicted)).toEqual([[1, 1], []]);
+    const sums = await repository.sumWindow({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: '' }, 2);
+    expect(sums.get('')).toMatchObject({ count: 11, predicted: [1, 1] });
+  });
+
+  it('a window with no array cells at all gives zeros of length K', async () => {
+    const model = uniqueId('pred-none');
+    await database.pool.query(`INSERT INTO performance_buckets (model, version, bucket, segment_key, segment_value, count) VALUES ($1, 1, $2, '', '', 5)`, [model, BUCKET]);
+    const sums = await repository.sumWindow({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: '' }, 3);
+    expect(sums.get('')?.predicted).toEqual([0, 0, 0]);
+  });
+
+  it.each([2, 3, 33])('sums by subscript (up to SUBSCRIPT_CELLS cells) and by unnest (past it) agree with a plain sum: K = %i', async (classes) => {
+    const model = uniqueId(`pred-k${classes}`);
+    const cells = (n: number, seed: number) => Array.from({ length: n }, (_, i) => (i * 7 + seed * 3) % 11);
+    const rows = [1, 2, 3].map((seed, i) => ({
+      ...delta(model, 'f', {}, new Date(BUCKET.getTime() + i * 60_000)),
+      sums: { ...emptySums(classes), count: 1, confusion: cells(classes * classes, seed), predicted: cells(classes, seed) },
+    }));
+    await database.transaction((client) => repository.upsertAdd(client, rows));
+    // A row from before the column: '{}' everywhere, adds nothing to the arrays.
+    await database.pool.query(`INSERT INTO performance_buckets (model, version, bucket, segment_key, segment_value, count) VALUES ($1, 1, $2, 'gender', 'f', 1)`, [model, new Date(BUCKET.getTime() + 5 * 60_000)]);
+    const plain = (pick: (row: (typeof rows)[number]) => number[]) => pick(rows[0]).map((_, i) => rows.reduce((total, row) => total + pick(row)[i], 0));
+    const sums = (await repository.sumWindow({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: 'gender' }, classes)).get('f');
+    expect(sums?.count).toBe(4);
+    expect(sums?.confusion).toEqual(plain((row) => row.sums.confusion));
+    expect(sums?.predicted).toEqual(plain((row) => row.sums.predicted));
+    expect(classes * classes > SUBSCRIPT_CELLS).toBe(classes === 33);
+  });
+});
