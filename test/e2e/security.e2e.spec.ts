@@ -93,7 +93,7 @@ describe('open server, limits', () => {
     const deep = `{"records":[{"features":${'['.repeat(10)}1${']'.repeat(10)}}]}`;
     const response = await call(server.url, 'POST', '/api/models/credit/predict', undefined, deep);
     expectError({ status: response.status, body: response.body }, 400, 'BAD_REQUEST', /PLUMBLINE_MAX_JSON_DEPTH/);
-    const stringy = { records: [{ id: '[[[[[[[[[[[[[[[[', features: ROW }] };
+    const stringy = { records: [{ id: `[[[[[[[[[[[[[[[[${uniqueId()}`, features: ROW }] };
     expect((await call(server.url, 'POST', '/api/models/credit/predict', undefined, stringy)).status).toBe(200);
   });
 
