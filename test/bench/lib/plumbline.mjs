@@ -72,7 +72,7 @@ export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, en
     nodeArgs,
     env: {
       ...inherited,
-      NODE_ENV: 'production',
+      // Not NODE_ENV=production: that refuses to start without API keys, and the bare baseline has no auth either.
       LOG_LEVEL: 'warn',
       DATABASE_URL: databaseUrl,
       PLUMBLINE_DATA_DIR: dataDir,
