@@ -19,6 +19,7 @@ export interface SimulationOptions {
   oipFraction: number;
   errorFraction: number;
   reference: number;
+  alertRules: boolean;
   seed: number;
   quiet: boolean;
   log?: (line: string) => void;
@@ -35,4 +36,5 @@ export interface SimulationStats {
 }
 export const FEATURES: string[];
 export function parseOptions(argv?: string[], env?: Record<string, string | undefined>): SimulationOptions & { help: boolean };
+export function demoAlertRules(options: Pick<SimulationOptions, 'model' | 'driftSegment' | 'bias'>): Array<Record<string, unknown>>;
 export function simulate(options?: Partial<SimulationOptions>): Promise<SimulationStats>;

@@ -25,6 +25,7 @@ const HELP = `usage: node scripts/simulate.mjs [options]
   --oip-fraction F       share of requests sent over OIP v2      (default 0.2)
   --error-fraction F     share of malformed requests (400s)      (default 0.01)
   --reference N          upload N reference rows if none is set  (default 2000; 0 = never)
+  --no-alert-rules       do not create the demo alert rules (sim-*) in Plumbline
   --seed N               random seed                             (default 1)
   --quiet                no progress lines`;
 
@@ -98,6 +99,7 @@ export function parseOptions(argv = [], env = {}) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') flags.help = true;
     else if (arg === '--quiet') flags.quiet = true;
+    else if (arg === '--no-alert-rules') flags['alert-rules'] = 'false';
     else if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split(/=(.*)/s);
       flags[name] = inline ?? argv[++i];
@@ -127,6 +129,7 @@ export function parseOptions(argv = [], env = {}) {
     oipFraction: number('oip-fraction', 0.2),
     errorFraction: number('error-fraction', 0.01),
     reference: Math.round(number('reference', 2000)),
+    alertRules: !['false', '0', 'no'].includes(String(get('alert-rules', 'true'))),
     seed: Math.round(number('seed', 1)),
     quiet: Boolean(flags.quiet ?? (env.SIM_QUIET === '1' || env.SIM_QUIET === 'true')),
   };
@@ -152,6 +155,7 @@ export async function simulate(input = {}) {
   };
 
   await maybeUploadReference(options, rng, post, log);
+  if (options.alertRules) await ensureAlertRules(options, post, log);
 
   const labelQueue = []; // { id, label, due }
   const started = Date.now();
@@ -267,6 +271,36 @@ async function maybeUploadReference(options, rng, post, log) {
   });
   const { status, body } = await post(`/api/models/${encodeURIComponent(options.model)}/reference`, { records }, 'PUT').catch((error) => ({ status: 0, body: { error: error.message } }));
   log(status >= 200 && status < 300 ? `reference: uploaded ${records.length} rows` : `reference: not uploaded (${status} ${body?.error ?? ''}); drift panels need one`);
+}
+
+/**
+ * Demo alert rules for Plumbline's own evaluator (DESIGN §5.6), created once by name: the drift
+ * phase and the bias trip them within a few minutes. Skipped quietly where the endpoint is missing.
+ */
+export function demoAlertRules(options) {
+  const { driftSegment, bias, model } = options;
+  const common = { model, window: '1h', for: '1m', keepFiringFor: '5m', severity: 'warning', labels: { source: 'simulator' } };
+  return [
+    { ...common, name: 'sim-loss-per-region', metric: 'performance.meanLoss', segment: { key: 'region', value: '*' }, op: '>', threshold: 0.6, annotations: { summary: 'mean log loss above 0.6 in a region' } },
+    { ...common, name: `sim-drift-income-${driftSegment.value}`, metric: 'drift.income.drift', segment: { key: driftSegment.key, value: driftSegment.value }, op: '>', threshold: 0.5, annotations: { summary: `income drifted in ${driftSegment.key}=${driftSegment.value}` } },
+    { ...common, name: `sim-fairness-${bias.key}`, metric: `fairness.${bias.key}.demographicParityDifference`, op: '>', threshold: 0.1, annotations: { summary: `demographic parity difference for ${bias.key} above 0.1` } },
+  ];
+}
+
+async function ensureAlertRules(options, post, log) {
+  const headers = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const response = await fetch(`${options.url}/api/alert-rules`, { headers }).catch(() => undefined);
+  if (!response || response.status !== 200) {
+    await response?.arrayBuffer();
+    return log(`alert rules: not created (GET /api/alert-rules answered ${response?.status ?? 'nothing'})`);
+  }
+  const existing = safeJson(await response.text());
+  const names = new Set((Array.isArray(existing) ? existing : (existing?.rules ?? [])).map((rule) => rule.name));
+  for (const rule of demoAlertRules(options)) {
+    if (names.has(rule.name)) continue;
+    const { status, body } = await post('/api/alert-rules', rule).catch((error) => ({ status: 0, body: { error: error.message } }));
+    log(status >= 200 && status < 300 ? `alert rule ${rule.name}: created` : `alert rule ${rule.name}: not created (${status} ${body?.error ?? ''})`);
+  }
 }
 
 function safeJson(text) {
