@@ -21,7 +21,7 @@ const HELP = `usage: node scripts/simulate.mjs [options]
   --label-delay S        mean label delay in seconds             (default 30)
   --drift-after S        start of the drift phase, seconds       (default duration/3)
   --drift-segment K=V    segment that drifts                     (default region=eu)
-  --bias K=V             group the model is biased against       (default gender=f)
+  --bias K=V             group the model is unfair to            (default gender=f)
   --oip-fraction F       share of requests sent over OIP v2      (default 0.2)
   --error-fraction F     share of malformed requests (400s)      (default 0.01)
   --reference N          upload N reference rows if none is set  (default 2000; 0 = never)
@@ -68,28 +68,25 @@ const parsePair = (text) => {
 
 /**
  * One loan application, as scripts/build-models.py draws the credit training data, plus the
- * simulator's distortions: `drifted` (the drift phase in the drift segment: incomes fall, debt
- * rises) and the bias (the group carries more debt in its features, and its true outcomes are
- * noisier than the model believes).
+ * simulator's two distortions. Drift: in the drift phase, incomes in the drift segment fall by 45 %
+ * (one feature drifts; predictions follow). Bias: for the biased group 40 % of the true outcomes do
+ * not follow the features the model sees (coin flips at 35 %), so the model misses more of the
+ * group's defaults and wrongly flags more of its good payers: TPR and FPR gaps (equalized odds
+ * ≈ 0.14 offline), loss ratio ≈ 1.4 on the demo model. The group's features are untouched, so the bias shows as unfairness,
+ * not as drift against a reference drawn like the training data.
  */
 export function application(rng, { drifting = false, driftSegment = { key: 'region', value: 'eu' }, bias = { key: 'gender', value: 'f' } } = {}) {
   const segments = { region: REGIONS[rng.int(0, 2)], channel: rng.pick(CHANNELS), gender: GENDERS[rng.int(0, 1)] };
   const age = rng.int(18, 80);
   let income = Math.round(clip(Math.exp(Math.log(55000) + 0.55 * rng.normal()), 10000, 200000) / 100) * 100;
-  let debtRatio = clip(rng.gamma2(0.22), 0, 1.5);
+  const debtRatio = Math.round(clip(rng.gamma2(0.22), 0, 1.5) * 1000) / 1000;
   const tenure = Math.min(rng.int(0, 240), Math.max(0, (age - 18) * 12));
   const accounts = clip(rng.poisson(3.5), 0, 12);
   const biased = segments[bias.key] === bias.value;
-  if (biased) debtRatio = clip(debtRatio + 0.15, 0, 1.5);
-  if (drifting && segments[driftSegment.key] === driftSegment.value) {
-    income = Math.max(10000, Math.round((income * 0.55) / 100) * 100);
-    debtRatio = clip(debtRatio + 0.3, 0, 1.5);
-  }
-  debtRatio = Math.round(debtRatio * 1000) / 1000;
+  if (drifting && segments[driftSegment.key] === driftSegment.value) income = Math.max(10000, Math.round((income * 0.55) / 100) * 100);
   const logit = -1.6 + 4.0 * (debtRatio - 0.45) - 1.2 * (Math.log(income) - Math.log(55000)) - 0.035 * (age - 45) - 0.002 * (tenure - 60) + 0.6 * rng.normal();
   let defaulted = rng.next() < 1 / (1 + Math.exp(-logit));
-  // The biased group's outcomes depend less on what the model sees: a quarter are coin flips.
-  if (biased && rng.next() < 0.25) defaulted = rng.next() < 0.3;
+  if (biased && rng.next() < 0.4) defaulted = rng.next() < 0.35;
   return { features: { age, income, debt_ratio: debtRatio, tenure_months: tenure, num_accounts: accounts }, segments, label: defaulted ? 'default' : 'repaid' };
 }
 
@@ -283,7 +280,7 @@ export function demoAlertRules(options) {
   return [
     { ...common, name: 'sim-loss-per-region', metric: 'performance.meanLoss', segment: { key: 'region', value: '*' }, op: '>', threshold: 0.6, annotations: { summary: 'mean log loss above 0.6 in a region' } },
     { ...common, name: `sim-drift-income-${driftSegment.value}`, metric: 'drift.income.drift', segment: { key: driftSegment.key, value: driftSegment.value }, op: '>', threshold: 0.5, annotations: { summary: `income drifted in ${driftSegment.key}=${driftSegment.value}` } },
-    { ...common, name: `sim-fairness-${bias.key}`, metric: `fairness.${bias.key}.demographicParityDifference`, op: '>', threshold: 0.1, annotations: { summary: `demographic parity difference for ${bias.key} above 0.1` } },
+    { ...common, name: `sim-fairness-${bias.key}`, metric: `fairness.${bias.key}.equalizedOddsDifference`, op: '>', threshold: 0.1, annotations: { summary: `equalized odds difference for ${bias.key} above 0.1` } },
   ];
 }
 

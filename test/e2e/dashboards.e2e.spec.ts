@@ -136,6 +136,16 @@ describe('every dashboard query against a real Prometheus that scraped a real Pl
     expect(stats.labelErrors).toBe(0);
   });
 
+  it('the bias reaches the server: mean loss of gender=f is well above gender=m's (per-group series of the Fairness dashboard; ≈ 1.37 here)', async () => {
+    const loss = async (group: string) => {
+      const result = await prometheus.query(`max without(instance, pod) (plumbline_performance{model="credit", version="", segment_key="gender", segment="${group}", metric="meanLoss", window="1h"})`);
+      return Number((result.data?.result as any[])[0].value![1]);
+    };
+    const ratio = (await loss('f')) / (await loss('m'));
+    console.log(`simulated bias: meanLoss(f) / meanLoss(m) = ${ratio.toFixed(3)}`);
+    expect(ratio).toBeGreaterThan(1.15);
+  });
+
   const passes: Array<[string, Record<string, string>]> = [
     ['All versions, every segment value', { model: 'credit', segment_key: 'region', window: '1h', attribute: 'gender' }],
     ['version 2, segment region=eu', { model: 'credit', version: '2', segment_key: 'region', segment: 'eu', window: '1h', attribute: 'gender' }],
