@@ -72,7 +72,7 @@ const parsePair = (text) => {
  * (one feature drifts; predictions follow). Bias: for the biased group 40 % of the true outcomes do
  * not follow the features the model sees (coin flips at 35 %), so the model misses more of the
  * group's defaults and wrongly flags more of its good payers: TPR and FPR gaps (equalized odds
- * ≈ 0.14 offline), loss ratio ≈ 1.4 on the demo model. The group's features are untouched, so the bias shows as unfairness,
+ * ≈ 0.14 offline), loss ratio ≈ 1.5 on the demo model. The group's features are untouched, so the bias shows as unfairness,
  * not as drift against a reference drawn like the training data.
  */
 export function application(rng, { drifting = false, driftSegment = { key: 'region', value: 'eu' }, bias = { key: 'gender', value: 'f' } } = {}) {

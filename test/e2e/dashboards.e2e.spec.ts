@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboards as buildDashboards, render, DATASOURCE } from '../../grafana/build-dashboards.mjs';
 import { simulate, type SimulationStats } from '../../scripts/simulate.mjs';
 import { matches, panelsOf, queriesOf, readDashboards, selectorsOf, substitute, type Dashboard } from '../helpers/dashboard-queries.js';
 import { findTool, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
 import { copyDemoModels, parseSamples, type Sample } from './e2e-support.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -100,22 +100,27 @@ describe('every dashboard query against a real Prometheus that scraped a real Pl
   let prometheus: PrometheusServer;
   let stats: SimulationStats;
   let samples: Sample[];
+  // The demo credit model under a name of its own: the test database is shared, so its windows,
+  // reference and alerts must not mix with other tests' traffic to `credit`.
+  const model = uniqueId('dash-credit');
 
   beforeAll(async () => {
     const binary = findTool('prometheus');
     if (!binary) throw new Error('the prometheus binary is missing: apt-get install prometheus (Debian package; .ci/run installs it)');
-    server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: copyDemoModels(), PLUMBLINE_GAUGE_INTERVAL: '1s' });
+    const models = copyDemoModels();
+    cpSync(join(models, 'credit'), join(models, model), { recursive: true });
+    server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: models, PLUMBLINE_GAUGE_INTERVAL: '1s' });
     prometheus = await startPrometheus(binary, new URL(server.url).host, [RULES]);
     // 20 s of the simulator: ~25 requests/s of 8 rows, labels ~2 s later, drift in region=eu after 8 s,
     // bias against gender=f, 10 % malformed requests (so the error-rate rule goes pending).
-    stats = await simulate({ url: server.url, rate: 25, batch: 8, duration: 20, concurrency: 4, labelDelay: 2, driftAfter: 8, errorFraction: 0.1, reference: 600, alertRules: false, seed: 7, quiet: true });
+    stats = await simulate({ url: server.url, model, rate: 25, batch: 8, duration: 20, concurrency: 4, labelDelay: 2, driftAfter: 8, errorFraction: 0.1, reference: 600, alertRules: false, seed: 7, quiet: true });
     // Gauges refresh every second and Prometheus scrapes every second: wait for a scrape that has the last labels.
     const want = stats.labels;
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const result = await prometheus.query('sum(plumbline_labels_total{model="credit", result=~"matched|pending"})');
+      const result = await prometheus.query(`sum(plumbline_labels_total{model="${model}", result=~"matched|pending"})`);
       const seen = Number((result.data?.result as any[])?.[0]?.value?.[1] ?? 0);
-      const gauge = await prometheus.query('plumbline_performance{model="credit", version="", segment_key="", metric="labeled", window="1h"}');
+      const gauge = await prometheus.query(`plumbline_performance{model="${model}", version="", segment_key="", metric="labeled", window="1h"}`);
       if (seen >= want && ((gauge.data?.result as any[]) ?? []).length > 0) break;
       if (Date.now() > deadline) throw new Error(`Prometheus saw ${seen} of ${want} labels after 20 s`);
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -136,19 +141,19 @@ describe('every dashboard query against a real Prometheus that scraped a real Pl
     expect(stats.labelErrors).toBe(0);
   });
 
-  it('the bias reaches the server: mean loss of gender=f is well above gender=m's (per-group series of the Fairness dashboard; ≈ 1.37 here)', async () => {
+  it('the bias reaches the server: mean loss of gender=f over gender=m is past the 1.25 band (per-group series of the Fairness dashboard; ≈ 1.5)', async () => {
     const loss = async (group: string) => {
-      const result = await prometheus.query(`max without(instance, pod) (plumbline_performance{model="credit", version="", segment_key="gender", segment="${group}", metric="meanLoss", window="1h"})`);
+      const result = await prometheus.query(`max without(instance, pod) (plumbline_performance{model="${model}", version="", segment_key="gender", segment="${group}", metric="meanLoss", window="1h"})`);
       return Number((result.data?.result as any[])[0].value![1]);
     };
     const ratio = (await loss('f')) / (await loss('m'));
     console.log(`simulated bias: meanLoss(f) / meanLoss(m) = ${ratio.toFixed(3)}`);
-    expect(ratio).toBeGreaterThan(1.15);
+    expect(ratio).toBeGreaterThan(1.25);
   });
 
   const passes: Array<[string, Record<string, string>]> = [
-    ['All versions, every segment value', { model: 'credit', segment_key: 'region', window: '1h', attribute: 'gender' }],
-    ['version 2, segment region=eu', { model: 'credit', version: '2', segment_key: 'region', segment: 'eu', window: '1h', attribute: 'gender' }],
+    ['All versions, every segment value', { model, segment_key: 'region', window: '1h', attribute: 'gender' }],
+    ['version 2, segment region=eu', { model, version: '2', segment_key: 'region', segment: 'eu', window: '1h', attribute: 'gender' }],
   ];
   for (const [name, values] of passes) {
     it(`every panel and variable query runs, and returns data once its series exist (${name})`, async () => {
@@ -200,7 +205,7 @@ describe('every dashboard query against a real Prometheus that scraped a real Pl
     const names = rules.data.groups.flatMap((group: any) => group.rules.map((rule: any) => rule.name));
     expect(names).toEqual(expect.arrayContaining(['PlumblineHighErrorRate', 'PlumblineFeatureDrift', 'PlumblineFairnessDifference', 'PlumblineFairnessRatio', 'PlumblineSpoolNotDraining']));
     for (const group of rules.data.groups) for (const rule of group.rules) expect(rule.health, `${rule.name}: ${rule.lastError ?? ''}`).not.toBe('err');
-    const alerts = await prometheus.query('ALERTS{alertname="PlumblineHighErrorRate", model="credit"}');
+    const alerts = await prometheus.query(`ALERTS{alertname="PlumblineHighErrorRate", model="${model}"}`);
     expect((alerts.data?.result as any[]).map((r) => r.metric.alertstate)).toEqual(['pending']);
   });
 });
