@@ -17,6 +17,13 @@ export interface LabelWrite {
   loss: number;
 }
 
+/** Labels read without a lock changed before they were written: the call is redone with locks. */
+export class LabelRace extends Error {
+  constructor(readonly rows: number) {
+    super(`${rows} label(s) changed concurrently`);
+  }
+}
+
 /** All I/O on the labels of the prediction log and on pending labels. */
 export class LabelsRepository {
   constructor(readonly database: Database) {}
@@ -25,15 +32,17 @@ export class LabelsRepository {
     return this.database.transaction(work);
   }
 
-  /** The logged predictions among `ids`, locked until the transaction ends (in id order: no deadlocks). */
-  async lockPredictions(client: pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
+  /**
+   * The logged predictions among `ids`; with `lock`, locked until the transaction ends (in id order: no
+   * deadlocks). Without, the writes that follow check that the labels are still those read here.
+   */
+  async readPredictions(client: pg.PoolClient, model: string, ids: string[], lock: boolean): Promise<LabelTarget[]> {
     const { rows } = await client.query(
       `SELECT p.id, p.version, p.ts, p.output, p.segments, p.label
          FROM unnest($2::text[]) AS u(id)
          JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
          JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
-        ORDER BY p.id
-          FOR UPDATE OF p`,
+        ${lock ? 'ORDER BY p.id FOR UPDATE OF p' : ''}`,
       [model, ids],
     );
     return rows;
@@ -41,18 +50,34 @@ export class LabelsRepository {
 
   /**
    * Stores labels and losses. Rows are found through `prediction_ids` (not by a timestamp that went
-   * through a JS Date, which keeps only milliseconds); every write must hit its row.
+   * through a JS Date, which keeps only milliseconds). With `expected` (the labels as read without a
+   * lock), a row whose label changed since is not written and the whole write is a `LabelRace`; else
+   * every write must hit its row.
    */
-  async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
+  async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date, expected?: Map<string, LabelValue | null>): Promise<void> {
     if (writes.length === 0) return;
+    const guard = expected ? 'AND p.label IS NOT DISTINCT FROM u.expected' : '';
     const { rowCount } = await client.query(
       `UPDATE predictions p SET label = u.label, loss = u.loss, labeled_at = $5
-         FROM unnest($2::text[], $3::jsonb[], $4::float8[]) AS u(id, label, loss)
+         FROM unnest($2::text[], $3::jsonb[], $4::float8[], $6::jsonb[]) AS u(id, label, loss, expected)
          JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
-        WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts`,
-      [model, writes.map((w) => w.id), writes.map((w) => JSON.stringify(w.label)), writes.map((w) => w.loss), labeledAt],
+        WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts ${guard}`,
+      [
+        model,
+        writes.map((w) => w.id),
+        writes.map((w) => JSON.stringify(w.label)),
+        writes.map((w) => w.loss),
+        labeledAt,
+        writes.map((w) => {
+          const label = expected?.get(w.id);
+          return label === null || label === undefined ? null : JSON.stringify(label);
+        }),
+      ],
     );
-    if (rowCount !== writes.length) throw new Error(`label write hit ${rowCount} of ${writes.length} predictions`);
+    if (rowCount !== writes.length) {
+      if (expected) throw new LabelRace(writes.length - (rowCount ?? 0));
+      throw new Error(`label write hit ${rowCount} of ${writes.length} predictions`);
+    }
   }
 
 

@@ -11,7 +11,7 @@ import { performanceModelOf, type PerformanceModel } from '../performance/perfor
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { outputOf, parseLabel, type LabelValue } from './label-value.js';
 import { LabelsError, LabelsErrorCode } from './labels.errors.js';
-import type { LabelsRepository, LabelTarget, LabelWrite } from './labels.repository.js';
+import { LabelRace, type LabelsRepository, type LabelTarget, type LabelWrite } from './labels.repository.js';
 
 export interface LabelsResult {
   matched: number;
@@ -115,7 +115,17 @@ export class LabelsService {
       accepted.set(id, { id, ...parsed });
     });
     if (accepted.size > 0) {
-      const { observed, joined } = await this.labels.transaction((client) => this.apply(client, served.name, model, [...accepted.values()], overwrite, result, true));
+      const items = [...accepted.values()];
+      const { observed, joined } = await this.optimistically((lock) => {
+        const attempt: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, overwrite, attempt, true, lock)), attempt }));
+      }).then(({ attempt, ...applied }) => {
+        result.matched += attempt.matched;
+        result.pending += attempt.pending;
+        result.duplicate += attempt.duplicate;
+        result.rejected.push(...attempt.rejected);
+        return applied;
+      });
       this.observe(served.name, observed);
       this.metrics.labels.inc({ model: served.name, result: 'matched' }, joined);
     }
@@ -130,14 +140,18 @@ export class LabelsService {
     let joined = 0;
     for (;;) {
       const result: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
-      const { taken, observed } = await this.labels.transaction(async (client) => {
-        const pending = await this.labels.takeJoinable(client, served.name, 10_000);
-        const items = pending.map(({ id, label }) => {
-          const parsed = parseLabel(model, label);
-          return 'error' in parsed ? undefined : { id, ...parsed };
+      const { taken, observed } = await this.optimistically((lock) => {
+        result.matched = 0;
+        result.rejected = [];
+        return this.labels.transaction(async (client) => {
+          const pending = await this.labels.takeJoinable(client, served.name, 10_000);
+          const items = pending.map(({ id, label }) => {
+            const parsed = parseLabel(model, label);
+            return 'error' in parsed ? undefined : { id, ...parsed };
+          });
+          const { observed: labeled } = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false, lock);
+          return { taken: pending.length, observed: labeled };
         });
-        const { observed: labeled } = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false);
-        return { taken: pending.length, observed: labeled };
       });
       this.observe(served.name, observed);
       this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
@@ -157,9 +171,25 @@ export class LabelsService {
     for (const [model, count] of expired) this.metrics.labels.inc({ model, result: 'expired' }, count);
   }
 
+  /**
+   * Runs `work` reading the predictions without locks (labels rarely race, and locking every row costs
+   * a write per row); if a label changed before it was written, the transaction rolled back and the
+   * work is redone with locks.
+   */
+  private async optimistically<T>(work: (lock: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await work(false);
+    } catch (error) {
+      if (!(error instanceof LabelRace)) throw error;
+      return work(true);
+    }
+  }
+
   /** Labels the logged predictions among `items` (and holds the rest when `keepPending`); returns what was labeled. */
-  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean): Promise<Applied> {
-    const targets = new Map((await this.labels.lockPredictions(client, name, items.map((item) => item.id))).map((target) => [target.id, target]));
+  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean, lock: boolean): Promise<Applied> {
+    const read = await this.labels.readPredictions(client, name, items.map((item) => item.id), lock);
+    const targets = new Map(read.map((target) => [target.id, target]));
+    const expected = lock ? undefined : new Map(read.map((target) => [target.id, target.label]));
     const batch: Batch = { now: new Date(), writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
     let joined = 0;
     if (keepPending) {
@@ -179,7 +209,7 @@ export class LabelsService {
       if (target) this.label(name, model, target, item, overwrite, result, batch);
       else missing.push(item);
     }
-    await this.labels.writeLabels(client, name, [...batch.writes.values()], batch.now);
+    await this.labels.writeLabels(client, name, [...batch.writes.values()], batch.now, expected);
     await this.performance.upsertAdd(client, batch.deltas.sorted());
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
     return { observed: batch.observed, joined };
