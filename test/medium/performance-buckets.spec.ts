@@ -25,14 +25,20 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
   });
   afterAll(() => database.close());
 
-  it('is added element-wise on conflict and summed element-wise over a window, like confusion', async () => {
+  const compactAll = async () => {
+    while ((await repository.compact()) > 0);
+  };
+
+  it('is added element-wise when deltas are folded into a bucket, and summed element-wise over a window (folded or not), like confusion', async () => {
     const model = uniqueId('pred');
     const window = { model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: 'gender' };
-    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { count: 3, predicted: [1, 2] }), delta(model, 'm', { count: 1, predicted: [0, 1] })]));
-    // The same row again (the conflict path), a label delta (zeros in predicted), and another bucket.
-    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { count: 2, predicted: [2, 0] })]));
-    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { labeled: 1, confusion: [0, 1, 0, 0] })]));
-    await database.transaction((client) => repository.upsertAdd(client, [delta(model, 'f', { count: 1, predicted: [0, 1] }, new Date('2026-11-20T11:00:00Z'))]));
+    await database.transaction((client) => repository.append(client, [delta(model, 'f', { count: 3, predicted: [1, 2] }), delta(model, 'm', { count: 1, predicted: [0, 1] })]));
+    await compactAll();
+    // The same row again (folded: the conflict path), then deltas not folded yet: a label delta (zeros in predicted), and another bucket.
+    await database.transaction((client) => repository.append(client, [delta(model, 'f', { count: 2, predicted: [2, 0] })]));
+    await compactAll();
+    await database.transaction((client) => repository.append(client, [delta(model, 'f', { labeled: 1, confusion: [0, 1, 0, 0] })]));
+    await database.transaction((client) => repository.append(client, [delta(model, 'f', { count: 1, predicted: [0, 1] }, new Date('2026-11-20T11:00:00Z'))]));
     const sums = await repository.sumWindow(window, 2);
     expect(sums.get('f')).toMatchObject({ count: 6, labeled: 1, predicted: [3, 3], confusion: [0, 1, 0, 0] });
     expect(sums.get('m')).toMatchObject({ count: 1, predicted: [0, 1] });
@@ -45,7 +51,8 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
          ($1, 1, $2, '', '', 5, '{}'), ($1, 1, $3, '', '', 4, '{}')`,
       [model, BUCKET, new Date('2026-11-20T12:00:00Z')],
     );
-    await database.transaction((client) => repository.upsertAdd(client, [delta(model, '', { count: 2, predicted: [1, 1] })]));
+    await database.transaction((client) => repository.append(client, [delta(model, '', { count: 2, predicted: [1, 1] })]));
+    await compactAll();
     const { rows } = await database.pool.query(`SELECT bucket, predicted::float8[] AS predicted FROM performance_buckets WHERE model = $1 ORDER BY bucket`, [model]);
     expect(rows.map((row) => row.predicted)).toEqual([[1, 1], []]);
     const sums = await repository.sumWindow({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: '' }, 2);
@@ -66,7 +73,7 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
       ...delta(model, 'f', {}, new Date(BUCKET.getTime() + i * 60_000)),
       sums: { ...emptySums(classes), count: 1, confusion: cells(classes * classes, seed), predicted: cells(classes, seed) },
     }));
-    await database.transaction((client) => repository.upsertAdd(client, rows));
+    await database.transaction((client) => repository.append(client, rows));
     // A row from before the column: '{}' everywhere, adds nothing to the arrays.
     await database.pool.query(`INSERT INTO performance_buckets (model, version, bucket, segment_key, segment_value, count) VALUES ($1, 1, $2, 'gender', 'f', 1)`, [model, new Date(BUCKET.getTime() + 5 * 60_000)]);
     const plain = (pick: (row: (typeof rows)[number]) => number[]) => pick(rows[0]).map((_, i) => rows.reduce((total, row) => total + pick(row)[i], 0));

@@ -138,10 +138,12 @@ export class DriftRepository {
   async staleBuckets(model: string, referenceId: number, from: Date, to: Date, settleMs: number): Promise<StaleBucket[]> {
     const { rows } = await this.database.pool.query(
       `SELECT p.bucket, sum(p.count)::float8 AS rows
-         FROM performance_buckets p
-         LEFT JOIN drift_buckets d ON d.model = p.model AND d.reference_id = $2 AND d.segment_key = '' AND d.bucket = p.bucket
+         FROM (SELECT bucket, version, sum(count) AS count, sum(labeled) AS labeled, max(updated_at) AS updated_at
+                 FROM performance_all
+                WHERE model = $1 AND segment_key = '' AND segment_value = '' AND bucket >= $3 AND bucket < $4
+                GROUP BY bucket, version) AS p
+         LEFT JOIN drift_buckets d ON d.model = $1 AND d.reference_id = $2 AND d.segment_key = '' AND d.bucket = p.bucket
                                   AND d.segment_value = '' AND d.version = p.version
-        WHERE p.model = $1 AND p.segment_key = '' AND p.segment_value = '' AND p.bucket >= $3 AND p.bucket < $4
         GROUP BY p.bucket
        HAVING bool_or(d.count IS DISTINCT FROM p.count OR d.labeled IS DISTINCT FROM p.labeled)
           AND max(p.updated_at) < now() - make_interval(secs => $5)

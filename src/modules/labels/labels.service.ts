@@ -210,7 +210,7 @@ export class LabelsService {
       else missing.push(item);
     }
     await this.labels.writeLabels(client, name, [...batch.writes.values()], batch.now, expected);
-    await this.performance.upsertAdd(client, batch.deltas.sorted());
+    await this.performance.append(client, batch.deltas.sorted());
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
     return { observed: batch.observed, joined };
   }

@@ -13,9 +13,10 @@ import { LabelsRepository } from './labels.repository.js';
 import { LabelsService } from './labels.service.js';
 
 const SWEEP_INTERVAL_MS = 5000;
+const COMPACT_INTERVAL_MS = 1000;
 
 /**
- * The monitoring clock: joins pending labels whose prediction arrived and expires those past the
+ * The monitoring clock: folds the aggregate deltas into their buckets every second; joins pending labels whose prediction arrived and expires those past the
  * join window; refreshes the performance gauges. A tick that is still running is not doubled.
  */
 class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,15 +27,22 @@ class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LabelsService) private readonly labels: LabelsService,
     @Inject(PerformanceGauges) private readonly gauges: PerformanceGauges,
+    @Inject(PerformanceRepository) private readonly performance: PerformanceRepository,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.every(COMPACT_INTERVAL_MS, 'aggregate compaction', () => this.compact());
     this.every(SWEEP_INTERVAL_MS, 'pending label sweep', () => this.labels.sweep());
     this.every(this.config.PLUMBLINE_GAUGE_INTERVAL, 'performance gauge refresh', () => this.gauges.refresh());
   }
 
   onModuleDestroy(): void {
     for (const timer of this.timers) clearInterval(timer);
+  }
+
+  /** Folds the aggregate deltas into their buckets, in chunks, until none are left. */
+  private async compact(): Promise<void> {
+    while ((await this.performance.compact()) > 0);
   }
 
   private every(intervalMs: number, what: string, work: () => Promise<unknown>): void {

@@ -37,7 +37,7 @@ export class PerformanceService {
       const model = specs.get(row.model);
       deltas.add(row.model, row.version, row.ts, row.segments, model?.classes ?? 0, predictionContribution(model, row.output));
     }
-    await this.repository.upsertAdd(client, deltas.sorted());
+    await this.repository.append(client, deltas.sorted());
   };
 
   async query(name: string, query: PerformanceQuery): Promise<PerformanceResponse> {

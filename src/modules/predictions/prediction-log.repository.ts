@@ -112,8 +112,9 @@ export class PredictionLogRepository {
 
   private async insertIds(client: pg.PoolClient, rows: PredictionRow[]): Promise<Set<string>> {
     const { rows: inserted } = await client.query<{ model: string; id: string }>(
+      // In key order: concurrent batches then take their index locks in the same order (no deadlock).
       `INSERT INTO prediction_ids (model, id, ts)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(model, id, ts) ORDER BY u.model, u.id
        ON CONFLICT DO NOTHING RETURNING model, id`,
       [rows.map((row) => row.model), rows.map((row) => row.id), rows.map((row) => row.ts)],
     );

@@ -17,6 +17,8 @@ interface Pending {
 export interface WriterOptions {
   mode: LogMode;
   maxBatchRows: number;
+  /** Batches in flight at once, each in its own transaction: one commits while the next is written. */
+  writers: number;
   replayIntervalMs: number;
   /** Runs in each batch's transaction with the rows it commits (the aggregates). */
   afterInsert?: AfterInsert;
@@ -34,7 +36,8 @@ export interface WriterOptions {
  */
 export class PredictionLogWriter {
   private queue: Pending[] = [];
-  private running: Promise<void> | undefined;
+  private readonly loops = new Set<Promise<void>>();
+  private replaying = false;
   private replayTimer: NodeJS.Timeout | undefined;
   private nextReplayAt = 0;
   private databaseUp = true;
@@ -75,9 +78,9 @@ export class PredictionLogWriter {
 
   /** Resolves when every queued row is committed or spooled; used at shutdown and by tests. */
   async drain(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
+    while (this.loops.size > 0 || this.queue.length > 0) {
       this.kick();
-      await this.running;
+      await Promise.all([...this.loops]);
     }
   }
 
@@ -86,18 +89,36 @@ export class PredictionLogWriter {
     this.replayTimer = undefined;
   }
 
+  /**
+   * Starts a writer loop when none runs (it also replays the spool), and more, up to `writers`, while
+   * requests wait: each loop takes the next batch, so a batch is written while another commits.
+   */
   private kick(): void {
-    if (!this.running) {
-      this.running = this.loop().finally(() => {
-        this.running = undefined;
+    while (this.loops.size === 0 || (this.queue.length > 0 && this.loops.size < this.options.writers)) {
+      const loop: Promise<void> = this.loop().finally(() => {
+        this.loops.delete(loop);
         if (this.queue.length > 0) this.kick();
       });
+      this.loops.add(loop);
     }
   }
 
   private async loop(): Promise<void> {
     for (;;) {
-      if (!this.spool.empty && Date.now() >= this.nextReplayAt) await this.replayChunk();
+      if (!this.spool.empty && !this.replaying) {
+        if (Date.now() >= this.nextReplayAt) {
+          // One loop replays, in order; the others spool behind it (see write) until the spool is empty.
+          this.replaying = true;
+          try {
+            await this.replayChunk();
+          } finally {
+            this.replaying = false;
+          }
+        } else {
+          // Not due yet (another loop's failure moved the time): come back when it is.
+          this.scheduleReplay(this.nextReplayAt - Date.now());
+        }
+      }
       if (this.queue.length === 0) return;
       const batch = this.take();
       await this.write(batch);

@@ -52,6 +52,7 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
         new PredictionLogWriter(repository, spool, metrics, {
           mode: config.PLUMBLINE_LOG_MODE,
           maxBatchRows: config.PLUMBLINE_LOG_BATCH_ROWS,
+          writers: config.PLUMBLINE_LOG_WRITERS,
           replayIntervalMs: 1000,
           afterInsert: performance.onPredictions,
           afterCommit: drift.onCommitted,

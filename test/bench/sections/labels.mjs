@@ -93,7 +93,7 @@ export async function run(ctx) {
         const rate = result.sent / (result.elapsedMs / 1000);
         const { labeled, aggregated } = await withClient(databaseUrl, async (client) => {
           const a = await client.query(`SELECT count(*)::int AS n FROM predictions WHERE model = $1 AND label IS NOT NULL`, [MODEL]);
-          const b = await client.query(`SELECT coalesce(sum(labeled), 0)::int AS n FROM performance_buckets WHERE model = $1 AND segment_key = ''`, [MODEL]);
+          const b = await client.query(`SELECT coalesce(sum(labeled), 0)::int AS n FROM performance_all WHERE model = $1 AND segment_key = ''`, [MODEL]);
           return { labeled: a.rows[0].n, aggregated: b.rows[0].n };
         });
         const ok = result.matched === result.sent && result.errors.length === 0 && labeled === labeledSent && aggregated === labeledSent;
