@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from './config/config.module.js';
 import type { AppConfig } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
+import { AlertsModule } from './modules/alerts/alerts.module.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
@@ -13,7 +14,7 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, MetricsModule, InferenceModule, ModelsModule, PredictionsModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, MetricsModule, InferenceModule, ModelsModule, PredictionsModule, HealthModule, AlertsModule],
     };
   }
 }

@@ -3,8 +3,9 @@ import { InferenceErrorCode } from '../inference/inference.errors.js';
 import { ModelsErrorCode } from '../modules/models/models.errors.js';
 import { PredictionsErrorCode } from '../modules/predictions/predictions.errors.js';
 import { LabelsErrorCode } from '../modules/labels/labels.errors.js';
+import { AlertsErrorCode } from '../modules/alerts/alerts.errors.js';
 
-export type ErrorCode = HttpErrorCode | InferenceErrorCode | ModelsErrorCode | PredictionsErrorCode | LabelsErrorCode;
+export type ErrorCode = HttpErrorCode | InferenceErrorCode | ModelsErrorCode | PredictionsErrorCode | LabelsErrorCode | AlertsErrorCode;
 
 /** Every domain code and its HTTP status. A code missing here fails to compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -34,4 +35,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [PredictionsErrorCode.PredictionNotFound]: 404,
   [LabelsErrorCode.InvalidLabels]: 400,
   [LabelsErrorCode.TooManyLabels]: 413,
+  [AlertsErrorCode.InvalidAlertRule]: 400,
+  [AlertsErrorCode.AlertRuleNotFound]: 404,
+  [AlertsErrorCode.InvalidWebhook]: 400,
+  [AlertsErrorCode.WebhookNotFound]: 404,
+  [AlertsErrorCode.DuplicateWebhook]: 409,
 };

@@ -53,6 +53,15 @@ export const envSchema = z.object({
   PLUMBLINE_MAX_LABELS: integer(10_000, 1),
   PLUMBLINE_MAX_STRING_LENGTH: integer(256, 1, 65_536),
   PLUMBLINE_MAX_SEGMENT_VALUES: integer(50, 1, 10_000),
+  PLUMBLINE_ALERT_INTERVAL: duration('15s'),
+  PLUMBLINE_ALERT_REPEAT: duration('4h'),
+  PLUMBLINE_ALERTMANAGER_URL: z.string().url().optional(),
+  PLUMBLINE_EXTERNAL_URL: z.string().url().optional(),
+  PLUMBLINE_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  PLUMBLINE_WEBHOOK_TIMEOUT: duration('10s'),
+  PLUMBLINE_WEBHOOK_RETRY_INITIAL: duration('1s'),
+  PLUMBLINE_WEBHOOK_RETRY_MAX: duration('5m'),
+  PLUMBLINE_WEBHOOK_GIVE_UP: duration('24h'),
 });
 
 type RawEnv = z.infer<typeof envSchema>;

@@ -24,6 +24,7 @@ export interface ServingFigures {
  */
 export class ServingWindow {
   private snapshots: ServingSnapshot[] = [];
+  private current: ServingSnapshot | undefined;
 
   constructor(
     private readonly keepMs: number,
@@ -31,11 +32,17 @@ export class ServingWindow {
   ) {}
 
   record(snapshot: ServingSnapshot): void {
+    this.current = snapshot;
     const last = this.snapshots.at(-1);
     if (!last || snapshot.at - last.at >= this.spacingMs) this.snapshots.push(snapshot);
     const horizon = snapshot.at - this.keepMs;
     // Keep one snapshot at or before the horizon: it is the baseline of the longest window.
     while (this.snapshots.length > 1 && this.snapshots[1].at <= horizon) this.snapshots.shift();
+  }
+
+  /** The most recent snapshot (taken at the start of the current evaluation). */
+  latest(): ServingSnapshot | undefined {
+    return this.current;
   }
 
   /** The figures from the last snapshot at or before `now − window` (or the oldest kept) to `current`. */

@@ -1,0 +1,93 @@
+import type { AlertInstance } from './alertmanager-body.js';
+import { holds, INACTIVE, step, type AlertMemory } from './alert-state-machine.js';
+import { alertLabels, compileRule, type AlertRule, type CompiledRule, type RuleModel } from './alert-rule.js';
+import type { AlertNotifier } from './alert-notifier.js';
+import type { AlertsRepository, StoredAlert } from './alerts.repository.js';
+import { fingerprint } from './fingerprint.js';
+import type { MetricRef } from './alert-metric.js';
+import type { MetricSource, MetricValues } from './metric-sources.js';
+
+export interface EvaluatorOptions {
+  repeatMs: number;
+  log: (level: 'warn' | 'debug', message: string) => void;
+}
+
+/** One evaluation of every rule; run only by the holder of the evaluation lock. */
+export class AlertEvaluator {
+  constructor(
+    private readonly repository: AlertsRepository,
+    private readonly modelOf: (name: string) => RuleModel | undefined,
+    private readonly sources: Record<MetricRef['source'], MetricSource>,
+    private readonly notifier: AlertNotifier,
+    private readonly options: EvaluatorOptions,
+  ) {}
+
+  async evaluateAll(now: number): Promise<void> {
+    for (const rule of await this.repository.listRules()) {
+      try {
+        await this.evaluate(rule, now);
+      } catch (error) {
+        this.options.log('warn', `alert rule "${rule.name}" (${rule.id}) was not evaluated: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  async evaluate(rule: AlertRule, now: number): Promise<void> {
+    const compiled = compileRule(rule, this.modelOf(rule.model));
+    const values = compiled ? await this.read(compiled, now) : new Map<string, number | null>();
+    await this.repository.transaction(async (client) => {
+      const current = await this.repository.lockRule(client, rule.id);
+      // Deleted, or changed since it was read: the next evaluation takes the new rule.
+      if (!current || current.updatedAt !== rule.updatedAt) return;
+      const stored = new Map((await this.repository.alertsOf(client, rule.id)).map((alert) => [alert.segmentValue, alert]));
+      const notifications: AlertInstance[] = [];
+      for (const segmentValue of new Set([...values.keys(), ...stored.keys()])) {
+        const before: AlertMemory = stored.get(segmentValue) ?? INACTIVE;
+        const value = values.get(segmentValue) ?? null;
+        const result = step(before, holds(value, rule.op, rule.threshold), now, {
+          forMs: compiled?.forMs ?? 0,
+          keepFiringForMs: compiled?.keepFiringForMs ?? 0,
+          repeatMs: this.options.repeatMs,
+        });
+        const labels = alertLabels(rule, rule.segment ? segmentValue : null);
+        const print = fingerprint(labels);
+        const after = result.memory;
+        if (after.state === 'inactive') {
+          if (stored.has(segmentValue)) await this.repository.deleteAlert(client, rule.id, segmentValue);
+        } else {
+          const alert: StoredAlert = { ...after, ruleId: rule.id, segmentValue, fingerprint: print, labels, annotations: rule.annotations, value, noData: result.noData, evaluatedAt: now };
+          await this.repository.saveAlert(client, alert);
+        }
+        if (result.notify === 'resolved') {
+          notifications.push(this.notifier.instance('resolved', labels, rule.annotations, before.firedAt ?? now, now, print));
+        } else if (result.notify) {
+          notifications.push(this.notifier.instance('firing', labels, rule.annotations, after.firedAt ?? now, null, print));
+        }
+      }
+      await this.notifier.enqueue(client, rule, notifications, notifications.some((n) => n.status === 'firing') ? 'firing' : 'resolved');
+    });
+  }
+
+  /** The rule's values; a source that fails gives no data for this evaluation (a firing alert stays firing). */
+  private async read(rule: CompiledRule, now: number): Promise<MetricValues> {
+    try {
+      return await this.sources[rule.ref.source].read(rule, { from: new Date(now - rule.windowMs), to: new Date(now) });
+    } catch (error) {
+      this.options.log('debug', `alert rule "${rule.name}": no value from ${rule.ref.source} (${(error as Error).message})`);
+      return new Map();
+    }
+  }
+}
+
+/** Resolves every firing alert of a rule that is being deleted, in the delete's transaction. */
+export async function resolveOnDelete(repository: AlertsRepository, notifier: AlertNotifier, rule: AlertRule, now: number): Promise<boolean> {
+  return repository.transaction(async (client) => {
+    const current = await repository.lockRule(client, rule.id);
+    if (!current) return false;
+    const alerts = (await repository.alertsOf(client, rule.id)).filter((alert) => alert.state === 'firing');
+    const resolved = alerts.map((alert) => notifier.instance('resolved', alert.labels, alert.annotations, alert.firedAt ?? now, now, alert.fingerprint));
+    await notifier.enqueue(client, current, resolved, 'resolved');
+    await repository.deleteRule(client, rule.id);
+    return true;
+  });
+}
