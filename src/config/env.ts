@@ -53,6 +53,7 @@ export const envSchema = z.object({
   PLUMBLINE_MAX_LABELS: integer(10_000, 1),
   PLUMBLINE_MAX_STRING_LENGTH: integer(256, 1, 65_536),
   PLUMBLINE_MAX_SEGMENT_VALUES: integer(50, 1, 10_000),
+  PLUMBLINE_ALERTS_ENABLED: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   PLUMBLINE_ALERT_INTERVAL: duration('15s'),
   PLUMBLINE_ALERT_REPEAT: duration('4h'),
   PLUMBLINE_ALERTMANAGER_URL: z.string().url().optional(),

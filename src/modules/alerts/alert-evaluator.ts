@@ -24,6 +24,8 @@ export class AlertEvaluator {
 
   async evaluateAll(now: number): Promise<void> {
     for (const rule of await this.repository.listRules()) {
+      // A rule on a model this process does not have is left as it is (its alerts keep their state).
+      if (!this.modelOf(rule.model)) continue;
       try {
         await this.evaluate(rule, now);
       } catch (error) {

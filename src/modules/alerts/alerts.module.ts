@@ -43,10 +43,14 @@ function missing(what: string): MetricSource {
 }
 
 class AlertsLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
-  constructor(@Inject(AlertsScheduler) private readonly scheduler: AlertsScheduler) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AlertsScheduler) private readonly scheduler: AlertsScheduler,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.scheduler.start();
+    // PLUMBLINE_ALERTS_ENABLED=false: this replica serves the API but never evaluates or delivers.
+    if (this.config.PLUMBLINE_ALERTS_ENABLED) this.scheduler.start();
   }
 
   onModuleDestroy(): Promise<void> {

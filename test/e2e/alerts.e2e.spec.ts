@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../src/modules/alerts/signature.js';
+import { copyFixtureModels, getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { expectError, parseSamples, putJson } from './e2e-support.js';
+
+// Short intervals drive time: evaluation every 200 ms, retries from 100 ms doubling to 400 ms.
+const ALERT_ENV = {
+  PLUMBLINE_ALERTS_ENABLED: 'true',
+  PLUMBLINE_ALERT_INTERVAL: '200ms',
+  PLUMBLINE_WEBHOOK_ALLOW_PRIVATE: 'true',
+  PLUMBLINE_WEBHOOK_RETRY_INITIAL: '100ms',
+  PLUMBLINE_WEBHOOK_RETRY_MAX: '400ms',
+  PLUMBLINE_WEBHOOK_TIMEOUT: '2s',
+};
+
+/** −ln(0.1): the log loss of p(yes) = 0.9 when the label is "no". */
+const LOSS_WRONG = 2.302585092994046;
+
+async function send(url: string, method: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function createModel(server: TestApp, model: string): Promise<void> {
+  const config = { task: 'binary', features: ['x'], classes: ['no', 'yes'], segments: ['region'] };
+  expect((await putJson(`${server.url}/api/models/${model}/config`, config)).status).toBe(200);
+}
+
+/** n predictions with p(yes) = 0.9 in `region`, labeled `label`. */
+async function labeled(server: TestApp, model: string, region: string, n: number, label: 'yes' | 'no'): Promise<void> {
+  const records = Array.from({ length: n }, () => ({ id: uniqueId(region), features: { x: 1 }, output: 0.9, segments: { region } }));
+  expect((await postJson(`${server.url}/api/models/${model}/predictions`, { records })).status).toBe(200);
+  const result = await postJson(`${server.url}/api/models/${model}/labels`, { labels: records.map((record) => ({ id: record.id, label })) });
+  expect(result.body.matched).toBe(n);
+}
+
+async function metricValue(server: TestApp, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const text = (await getJson(`${server.url}/metrics`)).body as string;
+  return parseSamples(text).find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))?.value;
+}
+
+describe('alert rules and webhooks API', () => {
+  let server: TestApp;
+  let model: string;
+  beforeAll(async () => {
+    server = await startTestApp({ PLUMBLINE_WEBHOOK_ALLOW_PRIVATE: 'false' });
+    model = uniqueId('alertapi').replaceAll('-', '_');
+    await createModel(server, model);
+  });
+  afterAll(() => server?.close());
+
+  it('creates, lists, reads, replaces and deletes a rule', async () => {
+    const rule = { name: uniqueId('crud'), model, metric: 'performance.meanLoss', segment: { key: 'region', value: 'eu' }, op: '>', threshold: 0.7, window: '1h', for: '5m' };
+    const created = await send(`${server.url}/api/alert-rules`, 'POST', rule);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ ...rule, keepFiringFor: '0s', severity: 'warning', labels: {}, annotations: {} });
+    const id = created.body.id as string;
+    expect((await getJson(`${server.url}/api/alert-rules/${id}`)).body.name).toBe(rule.name);
+    expect((await getJson(`${server.url}/api/alert-rules`)).body.map((r: { id: string }) => r.id)).toContain(id);
+    const replaced = await send(`${server.url}/api/alert-rules/${id}`, 'PUT', { ...rule, threshold: 0.9 });
+    expect(replaced.body).toMatchObject({ id, threshold: 0.9 });
+    expect((await send(`${server.url}/api/alert-rules/${id}`, 'DELETE')).status).toBe(204);
+    expectError(await getJson(`${server.url}/api/alert-rules/${id}`), 404, 'ALERT_RULE_NOT_FOUND');
+    expectError(await send(`${server.url}/api/alert-rules/not-an-id`, 'DELETE'), 404, 'ALERT_RULE_NOT_FOUND');
+  });
+
+  it.each([
+    [{ model: 'no_such_model' }, /model "no_such_model" is unknown/],
+    [{ metric: 'performance.mae' }, /"mae" is unknown/],
+    [{ metric: 'drift.height.psi' }, /feature "height" is unknown/],
+    [{ metric: 'fairness.gender.disparateImpact' }, /sensitive attribute "gender" is unknown/],
+    [{ segment: { key: 'country', value: 'fr' } }, /segment key "country" is unknown/],
+    [{ threshold: 'NaN' }, /finite number/],
+    [{ window: '400d' }, /longer than the retention/],
+  ])('refuses %j with the reason (400)', async (change, reason) => {
+    const body = { name: 'bad', model, metric: 'performance.meanLoss', threshold: 1, ...change };
+    expectError(await postJson(`${server.url}/api/alert-rules`, body), 400, 'INVALID_ALERT_RULE', reason);
+  });
+
+  it('refuses a NaN threshold sent as a bare NaN token (malformed JSON)', async () => {
+    const raw = await fetch(`${server.url}/api/alert-rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"name":"n","model":"${model}","metric":"performance.meanLoss","threshold":NaN}` });
+    expect(raw.status).toBe(400);
+  });
+
+  it('registers webhooks without ever returning the secret, and refuses unsafe targets (SSRF)', async () => {
+    const name = uniqueId('hook');
+    const created = await postJson(`${server.url}/api/webhooks`, { name, url: 'https://93.184.215.14/plumbline', secret: 'top-secret' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), name, url: 'https://93.184.215.14/plumbline', hasSecret: true, createdAt: expect.any(String) });
+    const listed = await getJson(`${server.url}/api/webhooks`);
+    expect(JSON.stringify(listed.body)).not.toContain('top-secret');
+    expect((await getJson(`${server.url}/api/webhooks/${created.body.id}`)).body.hasSecret).toBe(true);
+    expectError(await postJson(`${server.url}/api/webhooks`, { name, url: 'https://93.184.215.14/x' }), 409, 'DUPLICATE_WEBHOOK');
+    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/x', 'http://169.254.169.254/latest', 'http://10.0.0.1/x', 'http://localhost:9/x']) {
+      expectError(await postJson(`${server.url}/api/webhooks`, { name: uniqueId('bad'), url }), 400, 'INVALID_WEBHOOK', /PLUMBLINE_WEBHOOK_ALLOW_PRIVATE/);
+    }
+    expectError(await postJson(`${server.url}/api/webhooks`, { name: uniqueId('bad'), url: 'file:///etc/passwd' }), 400, 'INVALID_WEBHOOK', /http or https/);
+    expect((await send(`${server.url}/api/webhooks/${created.body.id}`, 'DELETE')).status).toBe(204);
+    expectError(await getJson(`${server.url}/api/webhooks/${created.body.id}`), 404, 'WEBHOOK_NOT_FOUND');
+  });
+});
+
+describe('a loss rule over a segment: fires, resolves, delivered once per transition through failures and a restart', () => {
+  const receiver = new WebhookReceiver();
+  const repository = copyFixtureModels();
+  let server: TestApp;
+  let webhookId: string;
+  let ruleId: string;
+  const model = uniqueId('alertloss').replaceAll('-', '_');
+  const alertname = uniqueId('loss-high');
+  const secret = 'whsec-test';
+  beforeAll(async () => {
+    await receiver.start();
+    server = await startTestApp({ ...ALERT_ENV, PLUMBLINE_MODEL_REPOSITORY: repository, PLUMBLINE_EXTERNAL_URL: 'http://plumbline.test' });
+    await createModel(server, model);
+    webhookId = (await postJson(`${server.url}/api/webhooks`, { name: alertname, url: receiver.url, secret })).body.id;
+  });
+  afterAll(async () => {
+    if (webhookId) await send(`${server.url}/api/webhooks/${webhookId}`, 'DELETE');
+    if (ruleId) await send(`${server.url}/api/alert-rules/${ruleId}`, 'DELETE');
+    await server?.close();
+    await receiver.stop();
+  });
+
+  it('runs the whole story', async () => {
+    const rule = await postJson(`${server.url}/api/alert-rules`, {
+      name: alertname,
+      model,
+      metric: 'performance.meanLoss',
+      segment: { key: 'region', value: '*' },
+      op: '>',
+      threshold: 0.7,
+      window: '1h',
+      for: '400ms',
+      keepFiringFor: '400ms',
+      severity: 'critical',
+      labels: { team: 'risk' },
+      annotations: { summary: 'mean loss above 0.7' },
+    });
+    expect(rule.status).toBe(201);
+    ruleId = rule.body.id;
+
+    // Predictions without labels: the mean loss is null (no data): nothing pending, nothing sent.
+    const euUnlabeled = Array.from({ length: 10 }, () => ({ id: uniqueId('eu'), features: { x: 1 }, output: 0.9, segments: { region: 'eu' } }));
+    expect((await postJson(`${server.url}/api/models/${model}/predictions`, { records: euUnlabeled })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect((await getJson(`${server.url}/api/alerts`)).body.filter((a: { alertname: string }) => a.alertname === alertname)).toEqual([]);
+
+    // Delayed labels: eu all wrong (loss 2.30), us all right (loss 0.105). The receiver is down for 3 attempts.
+    receiver.failNext(3);
+    const t0 = Date.now();
+    await labeled(server, model, 'us', 10, 'yes');
+    expect((await postJson(`${server.url}/api/models/${model}/labels`, { labels: euUnlabeled.map((r) => ({ id: r.id, label: 'no' })) })).body.matched).toBe(10);
+
+    const states = async () => (await getJson(`${server.url}/api/alerts`)).body.filter((a: any) => a.alertname === alertname).map((a: any) => a.state);
+    await expect.poll(states, { timeout: 5_000, interval: 50 }).toEqual(['pending']);
+    await expect.poll(() => receiver.about(alertname).filter((r) => r.answered === 200).length, { timeout: 10_000, interval: 50 }).toBe(1);
+    const firedAfter = Date.now() - t0;
+    const active = (await getJson(`${server.url}/api/alerts`)).body.filter((a: any) => a.alertname === alertname);
+    expect(active).toHaveLength(1);
+    expect(active[0]).toMatchObject({ ruleId, model, metric: 'performance.meanLoss', segment: { key: 'region', value: 'eu' }, state: 'firing', op: '>', threshold: 0.7, noData: false });
+    expect(active[0].value).toBeCloseTo(LOSS_WRONG, 12);
+    expect(Date.parse(active[0].firedAt) - Date.parse(active[0].activeSince)).toBeGreaterThanOrEqual(400);
+
+    // Three refused attempts, then one delivery, all of the same body.
+    const firing = receiver.about(alertname);
+    expect(firing.map((r) => r.answered)).toEqual([500, 500, 500, 200]);
+    expect(new Set(firing.map((r) => r.raw)).size).toBe(1);
+    const gaps = firing.slice(1).map((r, i) => r.at - firing[i].at);
+    expect(gaps[0]).toBeGreaterThanOrEqual(90); // first retry after ≥ 100 ms (timer granularity)
+    const delivered = firing[3];
+    const body = delivered.body;
+    expect(Object.keys(body).sort()).toEqual(['alerts', 'commonAnnotations', 'commonLabels', 'externalURL', 'groupKey', 'groupLabels', 'receiver', 'status', 'truncatedAlerts', 'version']);
+    expect(body.version).toBe('4');
+    expect(body.status).toBe('firing');
+    expect(body.receiver).toBe(alertname);
+    expect(body.truncatedAlerts).toBe(0);
+    expect(body.externalURL).toBe('http://plumbline.test');
+    expect(body.groupLabels).toEqual({ alertname });
+    expect(body.groupKey).toBe(`{}/{rule_id="${ruleId}"}:{alertname="${alertname}"}`);
+    const labels = { alertname, model, severity: 'critical', region: 'eu', team: 'risk' };
+    expect(body.commonLabels).toEqual(labels);
+    expect(body.commonAnnotations).toEqual({ summary: 'mean loss above 0.7' });
+    expect(body.alerts).toHaveLength(1);
+    const [alert] = body.alerts;
+    expect(Object.keys(alert).sort()).toEqual(['annotations', 'endsAt', 'fingerprint', 'generatorURL', 'labels', 'startsAt', 'status']);
+    expect(alert).toMatchObject({ status: 'firing', labels, annotations: { summary: 'mean loss above 0.7' }, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://plumbline.test/api/alerts' });
+    expect(alert.startsAt).toBe(active[0].firedAt);
+    expect(alert.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(alert.fingerprint).toBe(active[0].fingerprint);
+    expect(delivered.headers['content-type']).toBe('application/json');
+    const signature = String(delivered.headers['x-plumbline-signature']);
+    expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifySignature(secret, delivered.raw, signature, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verifySignature('wrong', delivered.raw, signature, Math.floor(Date.now() / 1000))).toBe(false);
+
+    // plumbline_alerts mirrors it; the deliveries counter has 3 retries and 1 delivered.
+    await expect.poll(() => metricValue(server, 'plumbline_alerts', { alertname, model, severity: 'critical', alertstate: 'firing' }), { timeout: 3_000 }).toBe(1);
+    expect(await metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: alertname, outcome: 'retry' })).toBe(3);
+    expect(await metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: alertname, outcome: 'delivered' })).toBe(1);
+
+    // The mean loss falls under the threshold; the resolution meets a receiver that is down, then a restart.
+    receiver.failNext(1_000);
+    await labeled(server, model, 'eu', 200, 'yes');
+    await expect.poll(() => receiver.about(alertname).filter((r) => r.body.status === 'resolved').length, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    expect((await getJson(`${server.url}/api/alerts`)).body.filter((a: any) => a.alertname === alertname)).toEqual([]);
+    await server.close();
+    receiver.failNext(0);
+    const downAttempts = receiver.about(alertname).filter((r) => r.body.status === 'resolved').length;
+    server = await startTestApp({ ...ALERT_ENV, PLUMBLINE_MODEL_REPOSITORY: repository, PLUMBLINE_EXTERNAL_URL: 'http://plumbline.test' });
+    await expect.poll(() => receiver.about(alertname).filter((r) => r.answered === 200).length, { timeout: 10_000, interval: 50 }).toBe(2);
+    // A little longer: nothing else arrives (no second delivery of either transition, no re-fire).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const all = receiver.about(alertname);
+    const ok = all.filter((r) => r.answered === 200);
+    expect(ok.map((r) => r.body.status)).toEqual(['firing', 'resolved']);
+    expect(all.filter((r) => r.body.status === 'resolved').length).toBe(downAttempts + 1);
+    const resolved = ok[1].body;
+    expect(resolved.alerts).toHaveLength(1);
+    expect(resolved.alerts[0]).toMatchObject({ status: 'resolved', labels, startsAt: alert.startsAt, fingerprint: alert.fingerprint });
+    expect(Date.parse(resolved.alerts[0].endsAt)).toBeGreaterThan(Date.parse(alert.startsAt));
+    expect(await metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: alertname, outcome: 'delivered' })).toBe(1);
+    expect(firedAfter).toBeLessThan(10_000);
+  });
+});
