@@ -1,4 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EVALUATOR_LOCK_KEY } from '../../src/modules/alerts/evaluation-lock.js';
 import { verifySignature } from '../../src/modules/alerts/signature.js';
 import { copyFixtureModels, getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -84,6 +91,7 @@ describe('alert rules and webhooks API', () => {
     expect(raw.status).toBe(400);
   });
 
+  // A public address literal: this machine has no DNS.
   it('registers webhooks without ever returning the secret, and refuses unsafe targets (SSRF)', async () => {
     const name = uniqueId('hook');
     const created = await postJson(`${server.url}/api/webhooks`, { name, url: 'https://93.184.215.14/plumbline', secret: 'top-secret' });
@@ -225,3 +233,182 @@ describe('a loss rule over a segment: fires, resolves, delivered once per transi
     expect(firedAfter).toBeLessThan(10_000);
   });
 });
+
+/** The alert rows of `alertname` in GET /api/alerts. */
+async function alertsNamed(server: TestApp, alertname: string): Promise<any[]> {
+  return (await getJson(`${server.url}/api/alerts`)).body.filter((a: { alertname: string }) => a.alertname === alertname);
+}
+
+/** A model of this run with `n` unlabeled predictions, and a rule `count > 0` on it (fires at the first evaluation). */
+async function countRule(server: TestApp, model: string, alertname: string, n = 5): Promise<string> {
+  const records = Array.from({ length: n }, () => ({ id: uniqueId('p'), features: { x: 1 }, output: 0.9, segments: { region: 'eu' } }));
+  expect((await postJson(`${server.url}/api/models/${model}/predictions`, { records })).status).toBe(200);
+  const rule = await postJson(`${server.url}/api/alert-rules`, { name: alertname, model, metric: 'performance.count', op: '>', threshold: 0, window: '1h' });
+  expect(rule.status).toBe(201);
+  return rule.body.id;
+}
+
+describe('two server processes on one database', () => {
+  const receiver = new WebhookReceiver();
+  const repository = copyFixtureModels();
+  const model = uniqueId('alerttwo').replaceAll('-', '_');
+  const alertname = uniqueId('two');
+  const apps: TestApp[] = [];
+  let webhookId: string;
+  let ruleId: string;
+  let db: pg.Client;
+  beforeAll(async () => {
+    await receiver.start();
+    db = new pg.Client({ connectionString: inject('databaseUrl') });
+    await db.connect();
+    apps.push(await startTestApp({ ...ALERT_ENV, PLUMBLINE_MODEL_REPOSITORY: repository }));
+    await createModel(apps[0], model);
+    // The second process loads the same repository (the model created through the first).
+    apps.push(await startTestApp({ ...ALERT_ENV, PLUMBLINE_MODEL_REPOSITORY: repository }));
+    webhookId = (await postJson(`${apps[0].url}/api/webhooks`, { name: alertname, url: receiver.url })).body.id;
+  });
+  afterAll(async () => {
+    const live = apps.find((app) => app.app.getHttpServer().listening);
+    if (live && webhookId) await send(`${live.url}/api/webhooks/${webhookId}`, 'DELETE');
+    if (live && ruleId) await send(`${live.url}/api/alert-rules/${ruleId}`, 'DELETE');
+    for (const app of apps) await app.close().catch(() => undefined);
+    await db?.end();
+    await receiver.stop();
+  });
+
+  it('one evaluates; when it stops the other takes over within two intervals; no transition is delivered twice', async () => {
+    ruleId = await countRule(apps[0], model, alertname);
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(1);
+    // One advisory lock holder in this database, and only its plumbline_alerts carries the alert.
+    const holders = await db.query(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [Math.floor(EVALUATOR_LOCK_KEY / 2 ** 32), EVALUATOR_LOCK_KEY % 2 ** 32],
+    );
+    expect(holders.rows[0].n).toBe(1);
+    const gauge = (app: TestApp) => metricValue(app, 'plumbline_alerts', { alertname, alertstate: 'firing' });
+    await expect.poll(async () => (await Promise.all(apps.map(gauge))).filter((v) => v === 1).length, { timeout: 3_000 }).toBe(1);
+    const leader = (await gauge(apps[0])) === 1 ? 0 : 1;
+    const other = apps[1 - leader];
+    const before = await alertsNamed(other, alertname);
+    expect(before).toHaveLength(1);
+
+    // Stop the holder: its session ends, PostgreSQL releases the lock, the other process takes it.
+    const stopped = Date.now();
+    await apps[leader].close();
+    await expect.poll(() => gauge(other), { timeout: 3_000, interval: 20 }).toBe(1);
+    const takeoverMs = Date.now() - stopped;
+    console.log(`alert evaluation takeover after ${takeoverMs} ms (interval 200 ms)`);
+    expect(takeoverMs).toBeLessThanOrEqual(2 * 200 + 200);
+
+    // The new evaluator keeps the firing alert (persisted state, same fingerprint) and does not re-send it.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(receiver.about(alertname)).toHaveLength(1);
+    const after = await alertsNamed(other, alertname);
+    expect(after[0]).toMatchObject({ state: 'firing', fingerprint: before[0].fingerprint, firedAt: before[0].firedAt });
+
+    // Updating the rule keeps the alert and re-evaluates it: the condition no longer holds → resolved, once.
+    const rule = (await getJson(`${other.url}/api/alert-rules/${ruleId}`)).body;
+    const { id: _id, createdAt: _c, updatedAt: _u, ...spec } = rule;
+    expect((await putJson(`${other.url}/api/alert-rules/${ruleId}`, { ...spec, threshold: 1e9 })).status).toBe(200);
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const bodies = receiver.about(alertname).map((r) => r.body);
+    expect(bodies.map((b) => b.status)).toEqual(['firing', 'resolved']);
+    expect(bodies[1].alerts[0].fingerprint).toBe(bodies[0].alerts[0].fingerprint);
+    expect(receiver.about(alertname).every((r) => r.answered === 200)).toBe(true);
+  });
+});
+
+describe('a real Alertmanager', () => {
+  const receiver = new WebhookReceiver();
+  const repository = copyFixtureModels();
+  const model = uniqueId('alertam').replaceAll('-', '_');
+  const alertname = uniqueId('am');
+  let alertmanager: ChildProcess | undefined;
+  let alertmanagerUrl = '';
+  let server: TestApp;
+  let ruleId: string;
+  beforeAll(async () => {
+    await receiver.start();
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'plumbline-am-'));
+    const config = [
+      'route:',
+      '  receiver: test',
+      "  group_by: ['alertname']",
+      '  group_wait: 100ms',
+      '  group_interval: 500ms',
+      '  repeat_interval: 1h',
+      'receivers:',
+      '  - name: test',
+      '    webhook_configs:',
+      `      - url: ${receiver.url}`,
+      '        send_resolved: true',
+    ].join('\n');
+    writeFileSync(join(dir, 'alertmanager.yml'), config);
+    alertmanager = spawn(
+      ALERTMANAGER,
+      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+      { stdio: 'ignore' },
+    );
+    alertmanagerUrl = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 15_000;
+    while ((await fetch(`${alertmanagerUrl}/-/ready`).catch(() => undefined))?.status !== 200) {
+      if (Date.now() > deadline) throw new Error(`Alertmanager did not get ready on ${alertmanagerUrl}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    server = await startTestApp({ ...ALERT_ENV, PLUMBLINE_MODEL_REPOSITORY: repository, PLUMBLINE_ALERTMANAGER_URL: alertmanagerUrl });
+    await createModel(server, model);
+  });
+  afterAll(async () => {
+    if (ruleId) await send(`${server.url}/api/alert-rules/${ruleId}`, 'DELETE');
+    await server?.close();
+    if (alertmanager?.pid) process.kill(alertmanager.pid, 'SIGTERM');
+    await receiver.stop();
+  });
+
+  it('receives the alert on /api/v2/alerts, routes it to its receiver, and resolves it', async () => {
+    ruleId = await countRule(server, model, alertname);
+    const inAlertmanager = async () => {
+      const response = await fetch(`${alertmanagerUrl}/api/v2/alerts?filter=${encodeURIComponent(`alertname="${alertname}"`)}`);
+      return (await response.json()) as any[];
+    };
+    await expect.poll(async () => (await inAlertmanager()).length, { timeout: 5_000, interval: 50 }).toBe(1);
+    const [seen] = await inAlertmanager();
+    expect(seen.labels).toEqual({ alertname, model, severity: 'warning' });
+    expect(seen.status.state).toBe('active');
+    // Alertmanager computes the fingerprint from the labels itself: it agrees with ours.
+    const ours = await alertsNamed(server, alertname);
+    expect(seen.fingerprint).toBe(ours[0].fingerprint);
+    expect(Date.parse(seen.endsAt)).toBeGreaterThan(Date.now());
+
+    // Alertmanager's own webhook notification reaches the test's receiver.
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(1);
+    const notified = receiver.about(alertname)[0].body;
+    expect(notified).toMatchObject({ version: '4', status: 'firing', receiver: 'test', groupLabels: { alertname } });
+    expect(notified.alerts[0].labels).toEqual({ alertname, model, severity: 'warning' });
+
+    // Resolve: Plumbline pushes endsAt; Alertmanager sends the resolved notification.
+    const rule = (await getJson(`${server.url}/api/alert-rules/${ruleId}`)).body;
+    const { id: _id, createdAt: _c, updatedAt: _u, ...spec } = rule;
+    expect((await putJson(`${server.url}/api/alert-rules/${ruleId}`, { ...spec, threshold: 1e9 })).status).toBe(200);
+    await expect.poll(() => receiver.about(alertname).map((r) => r.body.status), { timeout: 8_000, interval: 100 }).toEqual(['firing', 'resolved']);
+    expect(await inAlertmanager()).toEqual([]);
+    expect(await metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: 'alertmanager', outcome: 'delivered' })).toBeGreaterThanOrEqual(2);
+  });
+});
+
+const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
