@@ -77,7 +77,10 @@ export class WebhookDelivery {
     }
   }
 
-  /** One POST; only a 2xx answer counts. Redirects are not followed (they could lead to a private address). */
+  /**
+   * One POST; only a 2xx answer counts. Redirects are not followed (they could lead to a private
+   * address). Errors name the origin only: webhook paths often carry tokens.
+   */
   private async post(url: URL, body: string, headers: Record<string, string>): Promise<void> {
     let response: Response;
     try {
@@ -90,7 +93,7 @@ export class WebhookDelivery {
       });
     } catch (error) {
       const cause = (error as Error).name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : ((error as { cause?: Error }).cause?.message ?? (error as Error).message);
-      throw new Error(`POST ${url.origin}${url.pathname} failed: ${cause}`);
+      throw new Error(`POST to ${url.origin} failed: ${cause}`);
     }
     await response.body?.cancel().catch(() => undefined);
     if (response.status >= 300 && response.status < 400) throw new Error(`HTTP ${response.status} redirect (not followed)`);
