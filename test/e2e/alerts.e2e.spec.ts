@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -411,4 +412,92 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+describe('delivery: slow and redirecting receivers, give-up, repeat, deletion, serving figures', () => {
+  const receiver = new WebhookReceiver();
+  const hidden = new WebhookReceiver();
+  let slow: Server;
+  let redirect: Server;
+  let server: TestApp;
+  const hooks: string[] = [];
+  const rules: string[] = [];
+  const name = uniqueId('dlv');
+  beforeAll(async () => {
+    await receiver.start();
+    await hidden.start();
+    // Answers after 2 s (past the 300 ms timeout); redirects to another (private) receiver.
+    slow = await listen((_request, response) => void setTimeout(() => response.writeHead(200).end(), 2_000));
+    redirect = await listen((_request, response) => response.writeHead(307, { location: hidden.url }).end());
+    server = await startTestApp({
+      ...ALERT_ENV,
+      PLUMBLINE_WEBHOOK_TIMEOUT: '300ms',
+      PLUMBLINE_WEBHOOK_RETRY_MAX: '200ms',
+      PLUMBLINE_WEBHOOK_GIVE_UP: '1500ms',
+      PLUMBLINE_ALERT_REPEAT: '1s',
+    });
+    for (const [suffix, url] of [['ok', receiver.url], ['slow', urlOf(slow)], ['redirect', urlOf(redirect)]]) {
+      const created = await postJson(`${server.url}/api/webhooks`, { name: `${name}-${suffix}`, url });
+      expect(created.status).toBe(201);
+      hooks.push(created.body.id);
+    }
+  });
+  afterAll(async () => {
+    for (const id of hooks) await send(`${server.url}/api/webhooks/${id}`, 'DELETE');
+    for (const id of rules) await send(`${server.url}/api/alert-rules/${id}`, 'DELETE');
+    await server?.close();
+    slow?.closeAllConnections();
+    redirect?.closeAllConnections();
+    await Promise.all([slow, redirect].map((s) => new Promise((resolve) => s?.close(resolve))));
+    await receiver.stop();
+    await hidden.stop();
+  });
+
+  it('repeats a firing alert, resolves it on delete; a timeout or a redirect is a failure, retried, then given up', async () => {
+    const alertname = `${name}-serving`;
+    // No inference yet in this process: serving figures are no data.
+    const rule = await postJson(`${server.url}/api/alert-rules`, { name: alertname, model: 'credit', metric: 'serving.p99LatencySeconds', op: '>=', threshold: 0, window: '1h' });
+    expect(rule.status).toBe(201);
+    rules.push(rule.body.id);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await alertsNamed(server, alertname)).toEqual([]);
+    const features = { age: 41, income: 52000, debt_ratio: 0.3, tenure_months: 24, num_accounts: 3 };
+    expect((await postJson(`${server.url}/api/models/credit/predict`, { records: [{ features, segments: { region: 'eu', channel: 'web', gender: 'f' } }] })).status).toBe(200);
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(1);
+    const [active] = await alertsNamed(server, alertname);
+    expect(active.value).toBeGreaterThan(0);
+    expect(active.value).toBeLessThanOrEqual(10);
+
+    // PLUMBLINE_ALERT_REPEAT=1s: the firing alert is sent again, same fingerprint and startsAt.
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(2);
+    const [first, repeat] = receiver.about(alertname).map((r) => r.body);
+    expect(repeat.status).toBe('firing');
+    expect(repeat.alerts[0]).toMatchObject({ fingerprint: first.alerts[0].fingerprint, startsAt: first.alerts[0].startsAt });
+
+    // Deleting the rule resolves its alert.
+    expect((await send(`${server.url}/api/alert-rules/${rules.pop()}`, 'DELETE')).status).toBe(204);
+    await expect.poll(() => receiver.about(alertname).at(-1)?.body.status, { timeout: 5_000, interval: 50 }).toBe('resolved');
+    expect(await alertsNamed(server, alertname)).toEqual([]);
+
+    // The slow and the redirecting webhooks never succeed: retries, then gave_up; the redirect is never followed.
+    const outcome = (suffix: string, result: string) => metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: `${name}-${suffix}`, outcome: result });
+    await expect.poll(() => outcome('slow', 'gave_up'), { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => outcome('redirect', 'gave_up'), { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    expect(await outcome('slow', 'retry')).toBeGreaterThanOrEqual(1);
+    expect(await outcome('redirect', 'retry')).toBeGreaterThanOrEqual(1);
+    expect(await outcome('slow', 'delivered')).toBeUndefined();
+    expect(await outcome('redirect', 'delivered')).toBeUndefined();
+    expect(hidden.received).toEqual([]);
+    expect(await outcome('ok', 'delivered')).toBe(3);
+  });
+});
+
+function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<Server> {
+  const server = createHttpServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function urlOf(server: Server): string {
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
 }

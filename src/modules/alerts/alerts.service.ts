@@ -4,6 +4,7 @@ import type { AlertNotifier } from './alert-notifier.js';
 import { RuleValidationError, validateRule, type AlertRule, type RuleLimits, type RuleModel } from './alert-rule.js';
 import { AlertsError, AlertsErrorCode } from './alerts.errors.js';
 import type { AlertsRepository, Webhook } from './alerts.repository.js';
+import { ALERTMANAGER_WEBHOOK } from './webhook-delivery.js';
 import { checkWebhookTarget } from './webhook-target.js';
 
 /** A webhook as the API shows it: never its secret. */
@@ -81,6 +82,7 @@ export class AlertsService {
     const unknown = Object.keys(rest);
     if (unknown.length > 0) fail(`unknown field "${unknown[0]}" (fields: name, url, secret)`);
     if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name)) fail('"name" must be 1 to 128 letters, digits, _ . or - (it labels plumbline_webhook_deliveries_total)');
+    if (name === ALERTMANAGER_WEBHOOK) fail(`"${ALERTMANAGER_WEBHOOK}" is reserved for PLUMBLINE_ALERTMANAGER_URL`);
     if (typeof url !== 'string' || url.length > 2048) fail('"url" must be an http(s) URL of at most 2048 characters');
     if (secret !== undefined && secret !== null && (typeof secret !== 'string' || secret.length === 0 || secret.length > 1024)) fail('"secret" must be a string of 1 to 1024 characters');
     try {
