@@ -490,6 +490,27 @@ describe('delivery: slow and redirecting receivers, give-up, repeat, deletion, s
     expect(hidden.received).toEqual([]);
     expect(await outcome('ok', 'delivered')).toBe(3);
   });
+
+  it("never delivers an alert's resolution before its firing, when the firing is still being retried", async () => {
+    const model = uniqueId('alertorder').replaceAll('-', '_');
+    const alertname = `${name}-order`;
+    await createModel(server, model);
+    receiver.failNext(1_000);
+    const ruleId = await countRule(server, model, alertname);
+    rules.push(ruleId);
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(1);
+    const rule = (await getJson(`${server.url}/api/alert-rules/${ruleId}`)).body;
+    const { id: _id, createdAt: _c, updatedAt: _u, ...spec } = rule;
+    expect((await putJson(`${server.url}/api/alert-rules/${ruleId}`, { ...spec, threshold: 1e9 })).status).toBe(200);
+    await expect.poll(async () => (await alertsNamed(server, alertname)).length, { timeout: 5_000, interval: 20 }).toBe(0);
+    // The resolution is queued behind the failing firing (retried every ≤ 200 ms): it is not tried yet.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const whileDown = receiver.about(alertname);
+    expect(whileDown.length).toBeGreaterThanOrEqual(3);
+    expect(whileDown.every((r) => r.body.status === 'firing' && r.answered === 500)).toBe(true);
+    receiver.failNext(0);
+    await expect.poll(() => receiver.about(alertname).filter((r) => r.answered === 200).map((r) => r.body.status), { timeout: 5_000, interval: 20 }).toEqual(['firing', 'resolved']);
+  });
 });
 
 function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<Server> {

@@ -170,12 +170,18 @@ export class AlertsRepository {
   /**
    * Claims up to `limit` due deliveries for `leaseMs`: rows locked by another claimer are skipped, and a
    * claimed row is not due again until its lease ends (a deliverer that died mid-send is retried then).
+   * Only the oldest unfinished row of each (rule, webhook) is due, so that a receiver never gets an
+   * alert's "resolved" before its "firing" when the first delivery is still being retried.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const { rows } = await this.database.pool.query(
       `WITH due AS (
-         SELECT id FROM alert_outbox
+         SELECT id FROM alert_outbox o
           WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+            AND NOT EXISTS (
+              SELECT 1 FROM alert_outbox e
+               WHERE e.rule_id IS NOT DISTINCT FROM o.rule_id AND e.webhook_id IS NOT DISTINCT FROM o.webhook_id
+                 AND e.id < o.id AND e.delivered_at IS NULL AND e.gave_up_at IS NULL)
           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE alert_outbox o SET claimed_until = now() + make_interval(secs => $2::double precision / 1000)
          FROM due WHERE o.id = due.id

@@ -21,6 +21,7 @@ export interface DeliveryOptions {
 export const ALERTMANAGER_WEBHOOK = 'alertmanager';
 
 const BATCH = 50;
+const MAX_ROUNDS = 20;
 
 /** Sends due outbox rows, at least once each, with back-off; run by the evaluation lock holder. */
 export class WebhookDelivery {
@@ -30,13 +31,15 @@ export class WebhookDelivery {
     private readonly options: DeliveryOptions,
   ) {}
 
-  /** Delivers everything due now (in batches, each row of a batch concurrently). */
+  /**
+   * Delivers what is due now, in batches (the rows of a batch concurrently; a delivered row makes the
+   * next one of its rule and webhook due), for a bounded number of rounds.
+   */
   async deliverDue(): Promise<void> {
-    for (;;) {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
       const due = await this.repository.claimDue(BATCH, this.options.timeoutMs + 5_000);
       if (due.length === 0) return;
       await Promise.all(due.map((row) => this.deliver(row)));
-      if (due.length < BATCH) return;
     }
   }
 
