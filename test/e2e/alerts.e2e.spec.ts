@@ -308,15 +308,27 @@ describe('two server processes on one database', () => {
     const after = await alertsNamed(other, alertname);
     expect(after[0]).toMatchObject({ state: 'firing', fingerprint: before[0].fingerprint, firedAt: before[0].firedAt });
 
-    // Updating the rule keeps the alert and re-evaluates it: the condition no longer holds → resolved, once.
+    // New labels make a new alert: the one receivers know is resolved, the relabelled one fires (one body).
     const rule = (await getJson(`${other.url}/api/alert-rules/${ruleId}`)).body;
     const { id: _id, createdAt: _c, updatedAt: _u, ...spec } = rule;
-    expect((await putJson(`${other.url}/api/alert-rules/${ruleId}`, { ...spec, threshold: 1e9 })).status).toBe(200);
+    expect((await putJson(`${other.url}/api/alert-rules/${ruleId}`, { ...spec, labels: { team: 'risk' } })).status).toBe(200);
     await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(2);
+    const relabelled = receiver.about(alertname)[1].body;
+    expect(relabelled.status).toBe('firing');
+    expect(relabelled.alerts.map((a: any) => [a.status, a.labels.team ?? null])).toEqual([
+      ['resolved', null],
+      ['firing', 'risk'],
+    ]);
+    expect(relabelled.alerts[0].fingerprint).toBe(before[0].fingerprint);
+
+    // Updating the rule keeps the alert and re-evaluates it: the condition no longer holds → resolved, once.
+    expect((await putJson(`${other.url}/api/alert-rules/${ruleId}`, { ...spec, labels: { team: 'risk' }, threshold: 1e9 })).status).toBe(200);
+    await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(3);
     await new Promise((resolve) => setTimeout(resolve, 600));
     const bodies = receiver.about(alertname).map((r) => r.body);
-    expect(bodies.map((b) => b.status)).toEqual(['firing', 'resolved']);
-    expect(bodies[1].alerts[0].fingerprint).toBe(bodies[0].alerts[0].fingerprint);
+    expect(bodies.map((b) => b.status)).toEqual(['firing', 'firing', 'resolved']);
+    expect(bodies[2].alerts).toHaveLength(1);
+    expect(bodies[2].alerts[0].fingerprint).toBe(relabelled.alerts[1].fingerprint);
     expect(receiver.about(alertname).every((r) => r.answered === 200)).toBe(true);
   });
 });
@@ -433,7 +445,7 @@ describe('delivery: slow and redirecting receivers, give-up, repeat, deletion, s
       ...ALERT_ENV,
       PLUMBLINE_WEBHOOK_TIMEOUT: '300ms',
       PLUMBLINE_WEBHOOK_RETRY_MAX: '200ms',
-      PLUMBLINE_WEBHOOK_GIVE_UP: '1500ms',
+      PLUMBLINE_WEBHOOK_GIVE_UP: '3s',
       PLUMBLINE_ALERT_REPEAT: '1s',
     });
     for (const [suffix, url] of [['ok', receiver.url], ['slow', urlOf(slow)], ['redirect', urlOf(redirect)]]) {
@@ -503,7 +515,7 @@ describe('delivery: slow and redirecting receivers, give-up, repeat, deletion, s
     const { id: _id, createdAt: _c, updatedAt: _u, ...spec } = rule;
     expect((await putJson(`${server.url}/api/alert-rules/${ruleId}`, { ...spec, threshold: 1e9 })).status).toBe(200);
     await expect.poll(async () => (await alertsNamed(server, alertname)).length, { timeout: 5_000, interval: 20 }).toBe(0);
-    // The resolution is queued behind the failing firing (retried every ≤ 200 ms): it is not tried yet.
+    // The resolution is queued behind the failing firing (retried every ≤ 200 ms, given up after 3 s): it is not tried yet.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const whileDown = receiver.about(alertname);
     expect(whileDown.length).toBeGreaterThanOrEqual(3);

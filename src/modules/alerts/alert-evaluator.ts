@@ -53,17 +53,27 @@ export class AlertEvaluator {
         });
         const labels = alertLabels(rule, rule.segment ? segmentValue : null);
         const print = fingerprint(labels);
-        const after = result.memory;
+        const previous = stored.get(segmentValue);
+        let after = result.memory;
+        if (previous?.state === 'firing' && previous.fingerprint !== print) {
+          // The rule's name, severity or labels changed: the alert receivers know ends, one with the new labels begins.
+          notifications.push(this.notifier.instance('resolved', previous.labels, previous.annotations, previous.firedAt ?? now, now, previous.fingerprint));
+          if (after.state === 'firing') {
+            after = { ...after, lastSentAt: now };
+            notifications.push(this.notifier.instance('firing', labels, rule.annotations, after.firedAt ?? now, null, print));
+          }
+        } else if (result.notify === 'resolved') {
+          // As the receivers saw it while firing.
+          const seen = previous ?? { labels, annotations: rule.annotations, fingerprint: print };
+          notifications.push(this.notifier.instance('resolved', seen.labels, seen.annotations, before.firedAt ?? now, now, seen.fingerprint));
+        } else if (result.notify) {
+          notifications.push(this.notifier.instance('firing', labels, rule.annotations, after.firedAt ?? now, null, print));
+        }
         if (after.state === 'inactive') {
-          if (stored.has(segmentValue)) await this.repository.deleteAlert(client, rule.id, segmentValue);
+          if (previous) await this.repository.deleteAlert(client, rule.id, segmentValue);
         } else {
           const alert: StoredAlert = { ...after, ruleId: rule.id, segmentValue, fingerprint: print, labels, annotations: rule.annotations, value, noData: result.noData, evaluatedAt: now };
           await this.repository.saveAlert(client, alert);
-        }
-        if (result.notify === 'resolved') {
-          notifications.push(this.notifier.instance('resolved', labels, rule.annotations, before.firedAt ?? now, now, print));
-        } else if (result.notify) {
-          notifications.push(this.notifier.instance('firing', labels, rule.annotations, after.firedAt ?? now, null, print));
         }
       }
       await this.notifier.enqueue(client, rule, notifications, notifications.some((n) => n.status === 'firing') ? 'firing' : 'resolved');

@@ -61,6 +61,7 @@ describe('alert rule validation', () => {
     [{ op: '=>' }, /"op" must be one of/],
     [{ window: '45d' }, /longer than the retention/],
     [{ window: 'soon' }, /"window": "soon" is not a duration/],
+    [{ metric: 'serving.errorRate', window: '2d' }, /longer than 24h/],
     [{ for: '-1m' }, /"for"/],
     [{ labels: { model: 'x' } }, /label "model" is set by Plumbline/],
     [{ segment: { key: 'region', value: 'eu' }, labels: { region: 'x' } }, /label "region" is set by Plumbline/],

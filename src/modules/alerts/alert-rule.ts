@@ -44,6 +44,9 @@ export interface RuleModel extends MetricContext {
 
 export class RuleValidationError extends Error {}
 
+/** Serving figures come from in-memory snapshots of this process's counters, kept this long. */
+export const SERVING_WINDOW_MAX_MS = 86_400_000;
+
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIELDS = new Set(['name', 'model', 'metric', 'segment', 'op', 'threshold', 'window', 'for', 'keepFiringFor', 'severity', 'labels', 'annotations']);
 
@@ -107,6 +110,9 @@ export function validateRule(body: unknown, lookup: (model: string) => RuleModel
   };
   const window = duration('window', '1h', 1);
   if (parseDuration(window) > limits.retentionMs) fail(`"window" (${window}) is longer than the retention (PLUMBLINE_RETENTION, ${limits.retentionMs} ms)`);
+  if (ref.source === 'serving' && parseDuration(window) > SERVING_WINDOW_MAX_MS) {
+    fail(`"window" (${window}) is longer than 24h, the longest a serving figure is kept for`);
+  }
   const forDuration = duration('for', '0s', 0);
   const keepFiringFor = duration('keepFiringFor', '0s', 0);
   const severity = text('severity', 'warning');

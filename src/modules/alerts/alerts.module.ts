@@ -9,7 +9,7 @@ import { PerformanceService } from '../performance/performance.service.js';
 import { AlertEvaluator } from './alert-evaluator.js';
 import type { MetricRef } from './alert-metric.js';
 import { AlertNotifier } from './alert-notifier.js';
-import type { RuleModel } from './alert-rule.js';
+import { SERVING_WINDOW_MAX_MS, type RuleModel } from './alert-rule.js';
 import { AlertsController } from './alerts.controller.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsScheduler } from './alerts.scheduler.js';
@@ -106,8 +106,8 @@ class AlertsLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
         fairness?: FairnessQueryFn,
       ) => {
         const interval = config.PLUMBLINE_ALERT_INTERVAL;
-        // Serving snapshots: one per interval at most, kept for the longest window a rule may have.
-        const serving = new ServingWindow(config.PLUMBLINE_RETENTION + interval, interval);
+        // Serving snapshots: at most one a second, kept for the longest serving window a rule may have.
+        const serving = new ServingWindow(SERVING_WINDOW_MAX_MS + interval, Math.max(interval, 1000));
         const performanceSource = new PerformanceSource((model, query) => performance.query(model, query) as never);
         const sources: Record<MetricRef['source'], MetricSource> = {
           performance: performanceSource,
