@@ -27,8 +27,7 @@ const KEEP_FINISHED_MS = 7 * 86_400_000;
 export class AlertsScheduler {
   private tickTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private busy = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
   private delivering = false;
   private stopped = false;
   private lastResend = 0;
@@ -48,7 +47,9 @@ export class AlertsScheduler {
 
   start(): void {
     this.schedule(0);
-    this.pollTimer = setInterval(() => void this.deliverIfLeader(), this.options.deliveryPollMs);
+    this.pollTimer = setInterval(() => {
+      if (!this.stopped && this.lock.isHeld) void this.track(this.deliver());
+    }, this.options.deliveryPollMs);
     this.pollTimer.unref();
   }
 
@@ -57,11 +58,11 @@ export class AlertsScheduler {
     this.stopped = true;
     clearTimeout(this.tickTimer);
     clearInterval(this.pollTimer);
-    await this.running.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
     await this.lock.release();
   }
 
-  /** One evaluation interval (also what the tests drive). */
+  /** One evaluation interval. */
   async tick(now = Date.now()): Promise<void> {
     this.serving.record(await servingSnapshot(this.metrics, now));
     const leader = await this.lock.acquire();
@@ -83,21 +84,23 @@ export class AlertsScheduler {
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.tickTimer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((error: Error) => this.options.log('warn', `alert evaluation failed (will retry): ${error.message}`))
-        .finally(() => this.schedule(this.options.intervalMs));
+      void this.track(
+        this.tick()
+          .catch((error: Error) => this.options.log('warn', `alert evaluation failed (will retry): ${error.message}`))
+          .finally(() => this.schedule(this.options.intervalMs)),
+      );
     }, delay);
     this.tickTimer.unref();
   }
 
-  private async deliverIfLeader(): Promise<void> {
-    if (this.stopped || !this.lock.isHeld || this.busy) return;
-    this.busy = true;
-    const work = this.deliver().finally(() => (this.busy = false));
-    this.running = Promise.all([this.running, work]);
-    await work;
+  /** Remembers work in flight, so that stop() can wait for it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
   }
 
+  /** Delivers what is due; one delivery pass at a time (the poll and the evaluation both ask). */
   private async deliver(): Promise<void> {
     if (this.delivering) return;
     this.delivering = true;

@@ -53,6 +53,12 @@ export class WebhookDelivery {
 
   private async deliver(row: ClaimedDelivery): Promise<void> {
     const name = row.webhookId === null ? ALERTMANAGER_WEBHOOK : (row.webhookName ?? row.webhookId);
+    if (row.webhookId === null && !this.options.alertmanagerUrl) {
+      // Queued while PLUMBLINE_ALERTMANAGER_URL was set; it is not any more.
+      await this.repository.markGaveUp(row.id, 'PLUMBLINE_ALERTMANAGER_URL is not set');
+      this.metrics.webhookDeliveries.inc({ webhook: name, outcome: 'gave_up' });
+      return;
+    }
     try {
       if (row.webhookId === null) {
         await this.pushToAlertmanager(row.payload as AlertmanagerPayload);
