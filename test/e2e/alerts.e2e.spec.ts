@@ -178,7 +178,10 @@ describe('a loss rule over a segment: fires, resolves, delivered once per transi
     expect(firing.map((r) => r.answered)).toEqual([500, 500, 500, 200]);
     expect(new Set(firing.map((r) => r.raw)).size).toBe(1);
     const gaps = firing.slice(1).map((r, i) => r.at - firing[i].at);
-    expect(gaps[0]).toBeGreaterThanOrEqual(90); // first retry after ≥ 100 ms (timer granularity)
+    // Back-off 100, 200, 400 ms (the 400 ms cap); a retry waits at least that long (the poll may add up to 200 ms).
+    expect(gaps[0]).toBeGreaterThanOrEqual(95);
+    expect(gaps[1]).toBeGreaterThanOrEqual(195);
+    expect(gaps[2]).toBeGreaterThanOrEqual(395);
     const delivered = firing[3];
     const body = delivered.body;
     expect(Object.keys(body).sort()).toEqual(['alerts', 'commonAnnotations', 'commonLabels', 'externalURL', 'groupKey', 'groupLabels', 'receiver', 'status', 'truncatedAlerts', 'version']);
