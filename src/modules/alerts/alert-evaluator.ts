@@ -44,7 +44,16 @@ export class AlertEvaluator {
       const stored = new Map((await this.repository.alertsOf(client, rule.id)).map((alert) => [alert.segmentValue, alert]));
       const notifications: AlertInstance[] = [];
       for (const segmentValue of new Set([...values.keys(), ...stored.keys()])) {
-        const before: AlertMemory = stored.get(segmentValue) ?? INACTIVE;
+        const previous = stored.get(segmentValue);
+        if (!fits(rule, segmentValue, previous)) {
+          // The rule's segment changed: alerts of its old slicing end (resolved if they were firing).
+          if (previous?.state === 'firing') {
+            notifications.push(this.notifier.instance('resolved', previous.labels, previous.annotations, previous.firedAt ?? now, now, previous.fingerprint));
+          }
+          await this.repository.deleteAlert(client, rule.id, segmentValue);
+          continue;
+        }
+        const before: AlertMemory = previous ?? INACTIVE;
         const value = values.get(segmentValue) ?? null;
         const result = step(before, holds(value, rule.op, rule.threshold), now, {
           forMs: compiled?.forMs ?? 0,
@@ -53,7 +62,6 @@ export class AlertEvaluator {
         });
         const labels = alertLabels(rule, rule.segment ? segmentValue : null);
         const print = fingerprint(labels);
-        const previous = stored.get(segmentValue);
         let after = result.memory;
         if (previous?.state === 'firing' && previous.fingerprint !== print) {
           // The rule's name, severity or labels changed: the alert receivers know ends, one with the new labels begins.
@@ -89,6 +97,13 @@ export class AlertEvaluator {
       return new Map();
     }
   }
+}
+
+/** Whether an alert (its segment value, and the key it was stored under) belongs to the rule as it is now. */
+function fits(rule: AlertRule, segmentValue: string, stored: StoredAlert | undefined): boolean {
+  if (!rule.segment) return segmentValue === '';
+  if (stored && stored.labels[rule.segment.key] !== segmentValue) return false;
+  return rule.segment.value === '*' ? segmentValue !== '' : segmentValue === rule.segment.value;
 }
 
 /** Resolves every firing alert of a rule that is being deleted, in the delete's transaction. */
