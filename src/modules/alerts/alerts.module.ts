@@ -19,7 +19,12 @@ import { DriftSource, FairnessSource, MissingSource, PerformanceSource, ServingS
 import { ServingWindow } from './serving-window.js';
 import { WebhookDelivery } from './webhook-delivery.js';
 
-/** Optional providers: `DriftService.query` and `FairnessService.query`, bound, when those modules exist. */
+/**
+ * Optional providers: `DriftService.query` and `FairnessService.query`, bound, when those modules exist.
+ * Wire them here with e.g. `imports: [DriftModule]` and
+ * `{ provide: DRIFT_QUERY, inject: [DriftService], useFactory: (drift: DriftService) => drift.query.bind(drift) }`;
+ * without them, drift and fairness rules are accepted (validated from the model config) and report no data.
+ */
 export const DRIFT_QUERY = Symbol('DRIFT_QUERY');
 export const FAIRNESS_QUERY = Symbol('FAIRNESS_QUERY');
 
@@ -108,7 +113,7 @@ class AlertsLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
         const interval = config.PLUMBLINE_ALERT_INTERVAL;
         // Serving snapshots: at most one a second, kept for the longest serving window a rule may have.
         const serving = new ServingWindow(SERVING_WINDOW_MAX_MS + interval, Math.max(interval, 1000));
-        const performanceSource = new PerformanceSource((model, query) => performance.query(model, query) as never);
+        const performanceSource = new PerformanceSource((model, query) => performance.query(model, query));
         const sources: Record<MetricRef['source'], MetricSource> = {
           performance: performanceSource,
           estimated: performanceSource,

@@ -22,14 +22,16 @@ export interface MonitoringQuery {
   segment?: string;
 }
 
+// The services' answers are typed loosely (`object`) so that their own interfaces fit without casts.
 type Fields = Record<string, unknown>;
+const fields = (value: object | undefined): Fields | undefined => value as Fields | undefined;
 
 /** `PerformanceService.query`: `{overall: P, segments?: {<value>: P}}`. */
-export type PerformanceQueryFn = (model: string, query: MonitoringQuery) => Promise<{ overall: Fields; segments?: Record<string, Fields> }>;
+export type PerformanceQueryFn = (model: string, query: MonitoringQuery) => Promise<{ overall: object; segments?: Record<string, object> }>;
 /** `DriftService.query`: `{overall: {<feature>: D}, segments?: {<value>: {<feature>: D}}}`. */
-export type DriftQueryFn = (model: string, query: MonitoringQuery) => Promise<{ overall: Record<string, Fields>; segments?: Record<string, Record<string, Fields>> }>;
+export type DriftQueryFn = (model: string, query: MonitoringQuery) => Promise<{ overall: Record<string, object>; segments?: Record<string, Record<string, object>> }>;
 /** `FairnessService.query`: `{groups, disparities: F}`. */
-export type FairnessQueryFn = (model: string, query: { attribute: string; from: string; to: string; version?: string }) => Promise<{ disparities: Fields }>;
+export type FairnessQueryFn = (model: string, query: { attribute: string; from: string; to: string; version?: string }) => Promise<{ disparities: object }>;
 /** This process's serving figures for a model over a window. */
 export type ServingQueryFn = (model: string, windowMs: number) => ServingFigures;
 
@@ -60,7 +62,7 @@ export class PerformanceSource implements MetricSource {
   async read(rule: CompiledRule, window: EvaluationWindow): Promise<MetricValues> {
     const answer = await this.query(rule.model, { ...isoWindow(window), ...(rule.segment ? { segment: rule.segment.key } : {}) });
     const ref = rule.ref as Extract<MetricRef, { source: 'performance' | 'estimated' }>;
-    return pickValues(rule, answer, (p) => numeric(ref.source === 'estimated' ? (p?.estimated as Fields | undefined)?.[ref.field] : p?.[ref.field]));
+    return pickValues(rule, answer, (p) => numeric(ref.source === 'estimated' ? (fields(p)?.estimated as Fields | undefined)?.[ref.field] : fields(p)?.[ref.field]));
   }
 }
 
@@ -70,7 +72,7 @@ export class DriftSource implements MetricSource {
   async read(rule: CompiledRule, window: EvaluationWindow): Promise<MetricValues> {
     const answer = await this.query(rule.model, { ...isoWindow(window), ...(rule.segment ? { segment: rule.segment.key } : {}) });
     const ref = rule.ref as Extract<MetricRef, { source: 'drift' }>;
-    return pickValues(rule, answer, (features) => numeric(features?.[ref.feature]?.[ref.field]));
+    return pickValues(rule, answer, (features) => numeric(fields(features?.[ref.feature])?.[ref.field]));
   }
 }
 
@@ -80,7 +82,7 @@ export class FairnessSource implements MetricSource {
   async read(rule: CompiledRule, window: EvaluationWindow): Promise<MetricValues> {
     const ref = rule.ref as Extract<MetricRef, { source: 'fairness' }>;
     const answer = await this.query(rule.model, { attribute: ref.attribute, ...isoWindow(window) });
-    return new Map([['', numeric(answer.disparities?.[ref.disparity])]]);
+    return new Map([['', numeric(fields(answer.disparities)?.[ref.disparity])]]);
   }
 }
 
