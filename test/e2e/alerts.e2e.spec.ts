@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
@@ -212,6 +212,11 @@ describe('a loss rule over a segment: fires, resolves, delivered once per transi
     await expect.poll(() => metricValue(server, 'plumbline_alerts', { alertname, model, severity: 'critical', alertstate: 'firing' }), { timeout: 3_000 }).toBe(1);
     expect(await metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: alertname, outcome: 'retry' })).toBe(3);
     expect(await metricValue(server, 'plumbline_webhook_deliveries_total', { webhook: alertname, outcome: 'delivered' })).toBe(1);
+    // promtool (Debian package `prometheus`) finds nothing wrong with the two series.
+    const exposition = (await getJson(`${server.url}/metrics`)).body as string;
+    const checked = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+    expect(checked.error).toBeUndefined();
+    expect(`${checked.stdout}\n${checked.stderr}`.split('\n').filter((line) => /plumbline_(alerts|webhook)/.test(line))).toEqual([]);
 
     // The mean loss falls under the threshold; the resolution meets a receiver that is down, then a restart.
     receiver.failNext(1_000);
@@ -258,6 +263,7 @@ describe('two server processes on one database', () => {
   const model = uniqueId('alerttwo').replaceAll('-', '_');
   const alertname = uniqueId('two');
   const apps: TestApp[] = [];
+  const closed = new Set<TestApp>();
   let webhookId: string;
   let ruleId: string;
   let db: pg.Client;
@@ -272,24 +278,38 @@ describe('two server processes on one database', () => {
     webhookId = (await postJson(`${apps[0].url}/api/webhooks`, { name: alertname, url: receiver.url })).body.id;
   });
   afterAll(async () => {
-    const live = apps.find((app) => app.app.getHttpServer().listening);
+    const live = apps.find((app) => !closed.has(app));
     if (live && webhookId) await send(`${live.url}/api/webhooks/${webhookId}`, 'DELETE');
     if (live && ruleId) await send(`${live.url}/api/alert-rules/${ruleId}`, 'DELETE');
-    for (const app of apps) await app.close().catch(() => undefined);
+    for (const app of apps) if (!closed.has(app)) await app.close();
     await db?.end();
     await receiver.stop();
   });
 
-  it('one evaluates; when it stops the other takes over within two intervals; no transition is delivered twice', async () => {
+  it('one evaluates; when its session dies or it stops, another takes over within two intervals; no transition is delivered twice', async () => {
     ruleId = await countRule(apps[0], model, alertname);
     await expect.poll(() => receiver.about(alertname).length, { timeout: 5_000, interval: 50 }).toBe(1);
-    // One advisory lock holder in this database, and only its plumbline_alerts carries the alert.
-    const holders = await db.query(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [Math.floor(EVALUATOR_LOCK_KEY / 2 ** 32), EVALUATOR_LOCK_KEY % 2 ** 32],
-    );
-    expect(holders.rows[0].n).toBe(1);
+    // One advisory lock holder (a session) in this database.
+    const holders = async () =>
+      (
+        await db.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          [Math.floor(EVALUATOR_LOCK_KEY / 2 ** 32), EVALUATOR_LOCK_KEY % 2 ** 32],
+        )
+      ).rows.map((row) => row.pid);
+    const [first] = await holders();
+    expect(await holders()).toEqual([first]);
+
+    // The holder's session dies (as when its connection breaks): a new session takes the lock within
+    // two intervals (either process), and the firing alert is not delivered again.
+    await db.query('SELECT pg_terminate_backend($1)', [first]);
+    await expect.poll(async () => (await holders()).filter((pid) => pid !== first).length, { timeout: 2_000, interval: 20 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await holders()).length).toBe(1);
+    expect(receiver.about(alertname)).toHaveLength(1);
+
+    // Only the holder's plumbline_alerts carries the alert.
     const gauge = (app: TestApp) => metricValue(app, 'plumbline_alerts', { alertname, alertstate: 'firing' });
     await expect.poll(async () => (await Promise.all(apps.map(gauge))).filter((v) => v === 1).length, { timeout: 3_000 }).toBe(1);
     const leader = (await gauge(apps[0])) === 1 ? 0 : 1;
@@ -300,6 +320,7 @@ describe('two server processes on one database', () => {
     // Stop the holder: its session ends, PostgreSQL releases the lock, the other process takes it.
     const stopped = Date.now();
     await apps[leader].close();
+    closed.add(apps[leader]);
     // The lock is released somewhere inside close(); the other must evaluate within two intervals of that.
     const closeMs = Date.now() - stopped;
     await expect.poll(() => gauge(other), { timeout: 3_000, interval: 20 }).toBe(1);
