@@ -146,7 +146,7 @@ describe('a loss rule over a segment: fires, resolves, delivered once per transi
       keepFiringFor: '400ms',
       severity: 'critical',
       labels: { team: 'risk' },
-      annotations: { summary: 'mean loss above 0.7' },
+      annotations: { summary: 'mean loss above 0.7', description: 'mean loss {{ $value }} in {{ $labels.region }}' },
     });
     expect(rule.status).toBe(201);
     ruleId = rule.body.id;
@@ -194,11 +194,12 @@ describe('a loss rule over a segment: fires, resolves, delivered once per transi
     expect(body.groupKey).toBe(`{}/{rule_id="${ruleId}"}:{alertname="${alertname}"}`);
     const labels = { alertname, model, severity: 'critical', region: 'eu', team: 'risk' };
     expect(body.commonLabels).toEqual(labels);
-    expect(body.commonAnnotations).toEqual({ summary: 'mean loss above 0.7' });
+    const annotations = { summary: 'mean loss above 0.7', description: `mean loss ${active[0].value} in eu` };
+    expect(body.commonAnnotations).toEqual(annotations);
     expect(body.alerts).toHaveLength(1);
     const [alert] = body.alerts;
     expect(Object.keys(alert).sort()).toEqual(['annotations', 'endsAt', 'fingerprint', 'generatorURL', 'labels', 'startsAt', 'status']);
-    expect(alert).toMatchObject({ status: 'firing', labels, annotations: { summary: 'mean loss above 0.7' }, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://plumbline.test/api/alerts' });
+    expect(alert).toMatchObject({ status: 'firing', labels, annotations, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://plumbline.test/api/alerts' });
     expect(alert.startsAt).toBe(active[0].firedAt);
     expect(alert.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(alert.fingerprint).toBe(active[0].fingerprint);

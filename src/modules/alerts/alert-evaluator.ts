@@ -3,6 +3,7 @@ import { holds, INACTIVE, step, type AlertMemory } from './alert-state-machine.j
 import { alertLabels, compileRule, type AlertRule, type CompiledRule, type RuleModel } from './alert-rule.js';
 import type { AlertNotifier } from './alert-notifier.js';
 import type { AlertsRepository, StoredAlert } from './alerts.repository.js';
+import { expandAnnotations } from './annotation-template.js';
 import { fingerprint } from './fingerprint.js';
 import type { MetricRef } from './alert-metric.js';
 import type { MetricSource, MetricValues } from './metric-sources.js';
@@ -62,25 +63,27 @@ export class AlertEvaluator {
         });
         const labels = alertLabels(rule, rule.segment ? segmentValue : null);
         const print = fingerprint(labels);
+        // {{ $value }} and {{ $labels.x }} as of this evaluation.
+        const annotations = expandAnnotations(rule.annotations, labels, value);
         let after = result.memory;
         if (previous?.state === 'firing' && previous.fingerprint !== print) {
           // The rule's name, severity or labels changed: the alert receivers know ends, one with the new labels begins.
           notifications.push(this.notifier.instance('resolved', previous.labels, previous.annotations, previous.firedAt ?? now, now, previous.fingerprint));
           if (after.state === 'firing') {
             after = { ...after, lastSentAt: now };
-            notifications.push(this.notifier.instance('firing', labels, rule.annotations, after.firedAt ?? now, null, print));
+            notifications.push(this.notifier.instance('firing', labels, annotations, after.firedAt ?? now, null, print));
           }
         } else if (result.notify === 'resolved') {
           // As the receivers saw it while firing.
-          const seen = previous ?? { labels, annotations: rule.annotations, fingerprint: print };
+          const seen = previous ?? { labels, annotations, fingerprint: print };
           notifications.push(this.notifier.instance('resolved', seen.labels, seen.annotations, before.firedAt ?? now, now, seen.fingerprint));
         } else if (result.notify) {
-          notifications.push(this.notifier.instance('firing', labels, rule.annotations, after.firedAt ?? now, null, print));
+          notifications.push(this.notifier.instance('firing', labels, annotations, after.firedAt ?? now, null, print));
         }
         if (after.state === 'inactive') {
           if (previous) await this.repository.deleteAlert(client, rule.id, segmentValue);
         } else {
-          const alert: StoredAlert = { ...after, ruleId: rule.id, segmentValue, fingerprint: print, labels, annotations: rule.annotations, value, noData: result.noData, evaluatedAt: now };
+          const alert: StoredAlert = { ...after, ruleId: rule.id, segmentValue, fingerprint: print, labels, annotations, value, noData: result.noData, evaluatedAt: now };
           await this.repository.saveAlert(client, alert);
         }
       }
