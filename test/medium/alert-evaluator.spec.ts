@@ -123,7 +123,7 @@ describe('alert evaluator against PostgreSQL (fake clock, stub metric source)', 
   it('skips a rule changed since it was read, and leaves a rule on an unknown model alone', async () => {
     const rule = await repository.insertRule(crypto.randomUUID(), spec({ segment: null, for: '0s' }));
     values = new Map([['', 5]]);
-    await repository.updateRule(rule.id, { ...spec({ segment: null, for: '0s' }), name: rule.name });
+    await repository.updateRule(rule.id, { ...spec({ segment: null, for: '0s', threshold: 2 }), name: rule.name });
     await evaluator.evaluate(rule, 1_800_000_000_000);
     expect(await repository.alertsOf(database.pool, rule.id)).toEqual([]);
     const other = await repository.insertRule(crypto.randomUUID(), spec({ model: 'not_here' }));

@@ -40,8 +40,8 @@ export class AlertEvaluator {
     const values = compiled ? await this.read(compiled, now) : new Map<string, number | null>();
     await this.repository.transaction(async (client) => {
       const current = await this.repository.lockRule(client, rule.id);
-      // Deleted, or changed since it was read: the next evaluation takes the new rule.
-      if (!current || current.updatedAt !== rule.updatedAt) return;
+      // Deleted, or changed since it was read (updatedAt is only to the millisecond: compare it all): the next evaluation takes the new rule.
+      if (!current || JSON.stringify(current) !== JSON.stringify(rule)) return;
       const stored = new Map((await this.repository.alertsOf(client, rule.id)).map((alert) => [alert.segmentValue, alert]));
       const notifications: AlertInstance[] = [];
       for (const segmentValue of new Set([...values.keys(), ...stored.keys()])) {
