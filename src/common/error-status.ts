@@ -4,8 +4,9 @@ import { ModelsErrorCode } from '../modules/models/models.errors.js';
 import { PredictionsErrorCode } from '../modules/predictions/predictions.errors.js';
 import { LabelsErrorCode } from '../modules/labels/labels.errors.js';
 import { DriftErrorCode } from '../modules/drift/drift.errors.js';
+import { AlertsErrorCode } from '../modules/alerts/alerts.errors.js';
 
-export type ErrorCode = HttpErrorCode | InferenceErrorCode | ModelsErrorCode | PredictionsErrorCode | LabelsErrorCode | DriftErrorCode;
+export type ErrorCode = HttpErrorCode | InferenceErrorCode | ModelsErrorCode | PredictionsErrorCode | LabelsErrorCode | DriftErrorCode | AlertsErrorCode;
 
 /** Every domain code and its HTTP status. A code missing here fails to compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -39,4 +40,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [LabelsErrorCode.TooManyLabels]: 413,
   [DriftErrorCode.NoReference]: 409,
   [DriftErrorCode.InvalidReference]: 400,
+  [AlertsErrorCode.InvalidAlertRule]: 400,
+  [AlertsErrorCode.AlertRuleNotFound]: 404,
+  [AlertsErrorCode.InvalidWebhook]: 400,
+  [AlertsErrorCode.WebhookNotFound]: 404,
+  [AlertsErrorCode.DuplicateWebhook]: 409,
 };

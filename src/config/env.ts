@@ -77,6 +77,16 @@ export const envSchema = z.object({
     }),
   PLUMBLINE_METRICS_PUBLIC: boolean(false),
   NODE_ENV: z.string().optional(),
+  PLUMBLINE_ALERTS_ENABLED: boolean(true),
+  PLUMBLINE_ALERT_INTERVAL: duration('15s'),
+  PLUMBLINE_ALERT_REPEAT: duration('4h'),
+  PLUMBLINE_ALERTMANAGER_URL: z.string().url().optional(),
+  PLUMBLINE_EXTERNAL_URL: z.string().url().optional(),
+  PLUMBLINE_WEBHOOK_ALLOW_PRIVATE: boolean(false),
+  PLUMBLINE_WEBHOOK_TIMEOUT: duration('10s'),
+  PLUMBLINE_WEBHOOK_RETRY_INITIAL: duration('1s'),
+  PLUMBLINE_WEBHOOK_RETRY_MAX: duration('5m'),
+  PLUMBLINE_WEBHOOK_GIVE_UP: duration('24h'),
 });
 
 type RawEnv = z.infer<typeof envSchema>;

@@ -85,6 +85,20 @@ export class PlumblineMetrics {
     registers: [this.registry],
   });
 
+  readonly alerts = new Gauge({
+    name: 'plumbline_alerts',
+    help: 'Pending and firing alerts, like Prometheus ALERTS (the number of alerts with these labels); set by the evaluating process only.',
+    labelNames: ['alertname', 'model', 'severity', 'alertstate'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDeliveries = new Counter({
+    name: 'plumbline_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retry (failed, will be retried), gave_up.',
+    labelNames: ['webhook', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

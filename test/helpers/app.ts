@@ -29,6 +29,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // Every e2e app shares one database and would compete for the alert evaluation lock: only the alert tests evaluate.
+    PLUMBLINE_ALERTS_ENABLED: 'false',
     PLUMBLINE_DATA_DIR: mkdtempSync(join(tmpdir(), 'plumbline-data-')),
     PLUMBLINE_MODEL_REPOSITORY: copyFixtureModels(),
     ...env,
