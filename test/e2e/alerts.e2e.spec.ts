@@ -562,3 +562,41 @@ function urlOf(server: Server): string {
   const address = server.address();
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
 }
+
+describe('drift and fairness rules read the drift and fairness services', () => {
+  let server: TestApp;
+  const model = uniqueId('dfrule').replaceAll('-', '_');
+  const rules: string[] = [];
+  beforeAll(async () => {
+    server = await startTestApp(ALERT_ENV);
+    const config = { task: 'binary', features: ['x'], classes: ['no', 'yes'], segments: ['region'], sensitive: ['gender'], fairness: { minSamples: 5 } };
+    expect((await putJson(`${server.url}/api/models/${model}/config`, config)).status).toBe(200);
+    const reference = Array.from({ length: 200 }, (_, i) => ({ features: { x: i % 10 }, output: 0.5, segments: { region: 'eu', gender: i % 2 ? 'f' : 'm' } }));
+    expect((await putJson(`${server.url}/api/models/${model}/reference`, { records: reference })).status).toBe(200);
+    // Current traffic: x shifted far up; group f always predicted yes, group m never.
+    const records = Array.from({ length: 40 }, (_, i) => ({ id: uniqueId('df'), features: { x: 50 + (i % 10) }, output: i % 2 ? 0.9 : 0.1, segments: { region: 'eu', gender: i % 2 ? 'f' : 'm' } }));
+    expect((await postJson(`${server.url}/api/models/${model}/predictions`, { records })).status).toBe(200);
+    const labels = records.map((record, i) => ({ id: record.id, label: i % 3 ? 'yes' : 'no' }));
+    expect((await postJson(`${server.url}/api/models/${model}/labels`, { labels })).body.matched).toBe(40);
+  });
+  afterAll(async () => {
+    for (const id of rules) await send(`${server.url}/api/alert-rules/${id}`, 'DELETE');
+    await server?.close();
+  });
+
+  it('fire on drift.<feature>.psi and fairness.<attribute>.demographicParityDifference', async () => {
+    const drift = await postJson(`${server.url}/api/alert-rules`, { name: `${model}-drift`, model, metric: 'drift.x.psi', op: '>', threshold: 0.2, window: '1h' });
+    const fairness = await postJson(`${server.url}/api/alert-rules`, { name: `${model}-dpd`, model, metric: 'fairness.gender.demographicParityDifference', op: '>', threshold: 0.1, window: '1h' });
+    expect([drift.status, fairness.status]).toEqual([201, 201]);
+    rules.push(drift.body.id, fairness.body.id);
+    const firing = async () => {
+      const alerts = (await getJson(`${server.url}/api/alerts`)).body as Array<{ alertname: string; state: string; value: number }>;
+      return Object.fromEntries(alerts.filter((a) => a.alertname.startsWith(model)).map((a) => [a.alertname, a]));
+    };
+    await expect.poll(async () => Object.values(await firing()).filter((a) => a.state === 'firing').length, { timeout: 15_000, interval: 200 }).toBe(2);
+    const alerts = await firing();
+    const answer = (await getJson(`${server.url}/api/models/${model}/drift`)).body;
+    expect(alerts[`${model}-drift`].value).toBeCloseTo(answer.overall.x.psi, 9);
+    expect(alerts[`${model}-dpd`].value).toBeCloseTo(1, 9);
+  });
+});
