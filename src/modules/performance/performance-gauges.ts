@@ -26,11 +26,14 @@ export function performanceMetrics(performance: Performance): Array<[string, num
   return entries;
 }
 
-/** A binary model's selectionRate (METRICS §4: share decided positive among all predictions, labeled or not), or nothing. */
+/**
+ * A binary model's per-group figures of METRICS §4 that P does not carry: selectionRate (share decided
+ * positive among all predictions, labeled or not), tpr and fpr of the positive class; nulls left out.
+ */
 export function selectionRateOf(model: PerformanceModel, sums: PerformanceSums): Array<[string, number]> {
   if (model.task !== 'binary') return [];
-  const rate = classificationGroup(sums, model.loss.positiveIndex).selectionRate;
-  return rate === null ? [] : [['selectionRate', rate]];
+  const group = classificationGroup(sums, model.loss.positiveIndex);
+  return (['selectionRate', 'tpr', 'fpr'] as const).filter((name) => group[name] !== null).map((name) => [name, group[name] as number]);
 }
 
 /**
