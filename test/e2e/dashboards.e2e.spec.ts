@@ -6,7 +6,8 @@ import { dashboards as buildDashboards, render, DATASOURCE } from '../../grafana
 import { simulate, type SimulationStats } from '../../scripts/simulate.mjs';
 import { matches, panelsOf, queriesOf, readDashboards, selectorsOf, substitute, type Dashboard } from '../helpers/dashboard-queries.js';
 import { findTool, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.js';
-import { startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
+import { postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { copyDemoModels, parseSamples, type Sample } from './e2e-support.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -103,14 +104,30 @@ describe('every dashboard query against a real Prometheus that scraped a real Pl
   // The demo credit model under a name of its own: the test database is shared, so its windows,
   // reference and alerts must not mix with other tests' traffic to `credit`.
   const model = uniqueId('dash-credit');
+  const receiver = new WebhookReceiver();
+  const cleanup: string[] = [];
 
   beforeAll(async () => {
     const binary = findTool('prometheus');
     if (!binary) throw new Error('the prometheus binary is missing: apt-get install prometheus (Debian package; .ci/run installs it)');
     const models = copyDemoModels();
     cpSync(join(models, 'credit'), join(models, model), { recursive: true });
-    server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: models, PLUMBLINE_GAUGE_INTERVAL: '1s' });
+    await receiver.start();
+    // Alerts on, with a rule that fires as soon as there is traffic and a webhook, for the Alerts dashboard.
+    // Only one process per database evaluates (an advisory lock): when another test holds it, the alert
+    // series stay absent and their panels only have to parse.
+    server = await startTestApp({
+      PLUMBLINE_MODEL_REPOSITORY: models,
+      PLUMBLINE_GAUGE_INTERVAL: '1s',
+      PLUMBLINE_ALERTS_ENABLED: 'true',
+      PLUMBLINE_ALERT_INTERVAL: '500ms',
+      PLUMBLINE_WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
     prometheus = await startPrometheus(binary, new URL(server.url).host, [RULES]);
+    const hook = await postJson(`${server.url}/api/webhooks`, { name: `${model}-hook`, url: receiver.url });
+    const rule = await postJson(`${server.url}/api/alert-rules`, { name: `${model}-traffic`, model, metric: 'performance.count', op: '>', threshold: 0, window: '1h', severity: 'info' });
+    expect([hook.status, rule.status]).toEqual([201, 201]);
+    cleanup.push(`/api/webhooks/${hook.body.id}`, `/api/alert-rules/${rule.body.id}`);
     // 20 s of the simulator: ~25 requests/s of 8 rows, labels ~2 s later, drift in region=eu after 8 s,
     // bias against gender=f, 10 % malformed requests (so the error-rate rule goes pending).
     stats = await simulate({ url: server.url, model, rate: 25, batch: 8, duration: 20, concurrency: 4, labelDelay: 2, driftAfter: 8, errorFraction: 0.1, reference: 600, alertRules: false, seed: 7, quiet: true });
@@ -127,10 +144,20 @@ describe('every dashboard query against a real Prometheus that scraped a real Pl
     }
     await new Promise((resolve) => setTimeout(resolve, 2500));
     samples = parseSamples(await (await fetch(`${server.url}/metrics`)).text());
+    // Series that appeared late (alerts): wait until Prometheus has scraped them too.
+    for (const name of ['plumbline_alerts', 'plumbline_webhook_deliveries_total']) {
+      if (!samples.some((sample) => sample.name === name)) continue;
+      for (let waited = 0; waited < 10_000; waited += 250) {
+        if ((((await prometheus.query(name)).data?.result as unknown[] | undefined)?.length ?? 0) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   });
   afterAll(async () => {
+    for (const path of cleanup) await fetch(`${server.url}${path}`, { method: 'DELETE' }).catch(() => undefined);
     await prometheus?.close();
     await server?.close();
+    await receiver.stop();
   });
 
   it('the simulator drove predictions, errors and labels', () => {
