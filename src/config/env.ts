@@ -36,7 +36,7 @@ export const envSchema = z.object({
   PLUMBLINE_MODEL_REPOSITORY: z.string().min(1).default('./models'),
   PLUMBLINE_LOG_MODE: z.enum(['group', 'async']).default('group'),
   PLUMBLINE_LOG_BATCH_ROWS: integer(5000, 1, 100_000),
-  PLUMBLINE_LOG_WRITERS: integer(3, 1, 16),
+  PLUMBLINE_LOG_WRITERS: integer(2, 1, 16),
   PLUMBLINE_RETENTION: duration('30d'),
   PLUMBLINE_BUCKET: duration('1m'),
   PLUMBLINE_LABEL_JOIN_WINDOW: duration('7d'),

@@ -18,12 +18,13 @@ export interface WindowQuery {
 /** The columns of an aggregate row after its key, in the order the SQL below lists them. */
 const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum`;
 
-/** unnest() of a list of deltas: key columns, then SUM_COLUMNS, as `d`. */
-function unnestDeltas(deltas: BucketDelta[], extra: unknown[] = []): { sql: string; params: unknown[] } {
+const UNNEST_TYPES = ['text', 'int', 'timestamptz', 'text', 'text', 'bigint', 'bigint', 'float8', 'float8', 'text', 'text', 'float8', 'float8', 'float8', 'float8', 'float8'];
+
+/** unnest() of a list of deltas: key columns, then SUM_COLUMNS, as `d`; parameters numbered from $first. */
+function unnestDeltas(deltas: BucketDelta[], extra: unknown[] = [], first = 1): { sql: string; params: unknown[] } {
   const column = <T>(pick: (delta: BucketDelta) => T) => deltas.map(pick);
   return {
-    sql: `unnest($1::text[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::float8[], $9::float8[],
-                 $10::text[], $11::text[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[])
+    sql: `unnest(${UNNEST_TYPES.map((type, i) => `$${first + i}::${type}[]`).join(', ')})
             WITH ORDINALITY AS d(model, version, bucket, segment_key, segment_value, count, labeled, loss_sum, log_loss_sum,
                                  confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum, n)`,
     params: [
@@ -67,13 +68,20 @@ export class PerformanceRepository {
 
   /** Appends deltas inside the caller's transaction: plain inserts, so concurrent writers never wait for each other. */
   async append(client: pg.PoolClient, deltas: BucketDelta[]): Promise<void> {
-    if (deltas.length === 0) return;
-    const { sql, params } = unnestDeltas(deltas);
-    await client.query(
-      `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS})
-       SELECT ${SELECT_DELTAS} FROM ${sql} ORDER BY d.n`,
+    const part = this.appendPart(deltas);
+    if (part) await client.query(part.sql(1), part.params);
+  }
+
+  /** The INSERT of `append`, to run inside another statement (the prediction log's); parameters from $first. */
+  appendPart(deltas: BucketDelta[]): { sql: (first: number) => string; params: unknown[] } | undefined {
+    if (deltas.length === 0) return undefined;
+    const { params } = unnestDeltas(deltas);
+    return {
+      sql: (first) =>
+        `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS})
+         SELECT ${SELECT_DELTAS} FROM ${unnestDeltas([], [], first).sql} ORDER BY d.n`,
       params,
-    );
+    };
   }
 
   /**

@@ -1,7 +1,7 @@
-import type pg from 'pg';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { computePerformance, type Performance } from '../../monitoring/performance/performance.js';
 import { emptySums } from '../../monitoring/performance/performance-sums.js';
+import type { InsertPart } from '../predictions/prediction-log.repository.js';
 import type { PredictionRow } from '../predictions/prediction.types.js';
 import { DeltaCollector, OVERALL, predictionContribution } from './performance-deltas.js';
 import { parseMonitoringQuery, type MonitoringQuery } from './monitoring-query.js';
@@ -28,8 +28,8 @@ export class PerformanceService {
     private readonly beforeQuery: (model: string) => Promise<unknown>,
   ) {}
 
-  /** The prediction log's after-insert hook: count, estimated sums, per bucket and segment, in the same transaction. */
-  readonly onPredictions = async (client: pg.PoolClient, rows: PredictionRow[]): Promise<void> => {
+  /** The prediction log's after-insert part: count, estimated sums, per bucket and segment, in the same statement. */
+  readonly onPredictions = (rows: PredictionRow[]): InsertPart | undefined => {
     const deltas = new DeltaCollector(this.bucketMs);
     const specs = new Map<string, PerformanceModel | undefined>();
     for (const row of rows) {
@@ -37,7 +37,7 @@ export class PerformanceService {
       const model = specs.get(row.model);
       deltas.add(row.model, row.version, row.ts, row.segments, model?.classes ?? 0, predictionContribution(model, row.output));
     }
-    await this.repository.append(client, deltas.sorted());
+    return this.repository.appendPart(deltas.sorted());
   };
 
   async query(name: string, query: PerformanceQuery): Promise<PerformanceResponse> {

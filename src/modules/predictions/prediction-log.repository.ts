@@ -6,8 +6,16 @@ const DAY_MS = 86_400_000;
 
 export type UnitOutcome = 'logged' | 'duplicate';
 
-/** Work that must commit together with the rows it is given (the aggregates). */
-export type AfterInsert = (client: pg.PoolClient, rows: PredictionRow[]) => Promise<void>;
+/** An INSERT to run with the rows it is given, in their statement or transaction: `sql(n)` numbers its parameters from $n. */
+export interface InsertPart {
+  sql: (firstParam: number) => string;
+  params: unknown[];
+}
+
+/** Work that must commit together with the rows it is given (the aggregates), as one more INSERT. */
+export type AfterInsert = (rows: PredictionRow[]) => InsertPart | undefined;
+
+const UNIQUE_VIOLATION = '23505';
 
 /** All I/O on the prediction log tables (`predictions`, partitioned by day, and `prediction_ids`). */
 export class PredictionLogRepository {
@@ -16,12 +24,20 @@ export class PredictionLogRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Appends units in one transaction with `unnest` inserts. A unit any of whose ids is already
-   * logged is left out whole and reported as a duplicate.
+   * Appends units with `unnest` inserts: ids, predictions and `afterInsert` in one statement (its own
+   * transaction, one round trip), and — only when an id is already logged, which makes that statement
+   * fail whole — again in a transaction where a unit any of whose ids is already logged is left out
+   * whole and reported as a duplicate.
    */
   async appendBatch(units: PredictionUnit[], afterInsert?: AfterInsert): Promise<UnitOutcome[]> {
     const rows = units.flat();
     await this.ensurePartitions(rows.map((row) => row.ts));
+    try {
+      await this.insertAll(rows, afterInsert?.(rows));
+      return units.map(() => 'logged');
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    }
     return this.database.transaction(async (client) => {
       const inserted = await this.insertIds(client, rows);
       const outcomes: UnitOutcome[] = units.map((unit) => (unit.every((row) => inserted.has(key(row))) ? 'logged' : 'duplicate'));
@@ -37,7 +53,8 @@ export class PredictionLogRepository {
       }
       if (kept.length > 0) {
         await this.insertPredictions(client, kept);
-        await afterInsert?.(client, kept);
+        const part = afterInsert?.(kept);
+        if (part) await client.query(part.sql(1), part.params);
       }
       return outcomes;
     });
@@ -108,6 +125,34 @@ export class PredictionLogRepository {
     }
     await this.database.pool.query('DELETE FROM prediction_ids WHERE ts < $1', [new Date(cutoffDay * DAY_MS)]);
     return dropped;
+  }
+
+  /** Ids, predictions and `part` in one statement: data-modifying CTEs all run, and commit or fail together. */
+  private async insertAll(rows: PredictionRow[], part: InsertPart | undefined): Promise<void> {
+    const params: unknown[] = [
+      rows.map((row) => row.model),
+      rows.map((row) => row.id),
+      rows.map((row) => row.ts),
+      rows.map((row) => row.version),
+      rows.map((row) => JSON.stringify(row.features)),
+      rows.map((row) => JSON.stringify(row.output)),
+      rows.map((row) => JSON.stringify(row.segments)),
+    ];
+    const extra = part ? `, part AS (${part.sql(params.length + 1)} RETURNING 1)` : '';
+    if (part) params.push(...part.params);
+    await this.database.pool.query(
+      // Ids in key order: concurrent batches take their index locks in the same order (no deadlock).
+      `WITH ids AS (
+         INSERT INTO prediction_ids (model, id, ts)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(model, id, ts) ORDER BY u.model, u.id
+         RETURNING 1),
+       logged AS (
+         INSERT INTO predictions (model, id, version, ts, features, output, segments)
+         SELECT * FROM unnest($1::text[], $2::text[], $4::int[], $3::timestamptz[], $5::jsonb[], $6::jsonb[], $7::jsonb[])
+         RETURNING 1)${extra}
+       SELECT 1`,
+      params,
+    );
   }
 
   private async insertIds(client: pg.PoolClient, rows: PredictionRow[]): Promise<Set<string>> {
