@@ -95,3 +95,15 @@ export function peakRssOf(pid) {
 }
 
 export const sleep = (msValue) => new Promise((resolve) => setTimeout(resolve, msValue));
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc, 100 clock ticks a second), or NaN. */
+export function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ": state is field 0, utime field 11, stime field 12 (fields 14 and 15 of proc(5)).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
