@@ -73,7 +73,7 @@ export class PlumblineMetrics {
 
   readonly drift = new Gauge({
     name: 'plumbline_drift',
-    help: 'Drift over a trailing window against the reference (METRICS §3), per version ("" = all), feature and segment ("" = overall); statistic "drift" is 1 when drifting, 0 when not; refreshed every PLUMBLINE_GAUGE_INTERVAL.',
+    help: 'Drift over a trailing window against the reference (METRICS §3), per version ("" = all), feature and segment ("" = overall); statistic "drift" is 1 when drifting, 0 when not; refreshed every PLUMBLINE_GAUGE_INTERVAL (a window of h hours every h intervals).',
     labelNames: ['model', 'version', 'feature', 'segment_key', 'segment', 'statistic', 'window'] as const,
     registers: [this.registry],
   });

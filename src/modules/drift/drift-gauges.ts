@@ -20,22 +20,31 @@ function add(target: number[] | undefined, totals: readonly number[]): number[] 
  * Refreshes `plumbline_drift` for every model with a reference, window, version ("" = all versions),
  * feature and segment (values past the cap merged into `__other__`, compared with the whole
  * reference). One histogram read per model and window; the gauge is replaced in one synchronous step.
+ * A window of h hours is recomputed every h-th refresh (24 h: every 24 gauge intervals, 6 min by
+ * default: its statistics move slowly, and its read is the largest); meanwhile it keeps its values.
  */
 export class DriftGauges {
+  private readonly byWindow = new Map<string, { at: number; samples: Sample[] }>();
+
   constructor(
     private readonly models: ModelRepository,
     private readonly drift: DriftService,
     private readonly metrics: PlumblineMetrics,
     private readonly cap: SegmentCap,
     private readonly windows: GaugeWindow[],
+    private readonly intervalMs = 0,
   ) {}
 
   async refresh(now = new Date()): Promise<void> {
     await this.drift.refresh();
     await this.drift.recorder.flush();
-    const samples: Sample[] = [];
-    for (const served of this.models.list()) {
-      for (const window of this.windows) {
+    for (const window of this.windows) {
+      const last = this.byWindow.get(window.name);
+      // Slack of half an interval: a timer tick may come a little early.
+      const every = this.intervalMs * Math.max(1, Math.round(window.ms / 3_600_000)) - this.intervalMs / 2;
+      if (last && now.getTime() - last.at < every) continue;
+      const samples: Sample[] = [];
+      for (const served of this.models.list()) {
         const read = await this.drift.sums(served.name, new Date(now.getTime() - window.ms), now);
         if (!read) continue;
         // version → "key\0segment" → totals; version "" sums all versions.
@@ -65,9 +74,10 @@ export class DriftGauges {
           }
         }
       }
+      this.byWindow.set(window.name, { at: now.getTime(), samples });
     }
     this.metrics.drift.reset();
-    for (const { labels, value } of samples) this.metrics.drift.set(labels, value);
+    for (const { samples } of this.byWindow.values()) for (const { labels, value } of samples) this.metrics.drift.set(labels, value);
   }
 }
 

@@ -94,7 +94,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
       provide: DriftGauges,
       inject: [APP_CONFIG, ModelRepository, DriftService, PlumblineMetrics, SegmentCap],
       useFactory: (config: AppConfig, models: ModelRepository, drift: DriftService, metrics: PlumblineMetrics, cap: SegmentCap) =>
-        new DriftGauges(models, drift, metrics, cap, config.PLUMBLINE_PERFORMANCE_WINDOWS),
+        new DriftGauges(models, drift, metrics, cap, config.PLUMBLINE_PERFORMANCE_WINDOWS, config.PLUMBLINE_GAUGE_INTERVAL),
     },
     DriftLifecycle,
   ],
