@@ -113,4 +113,8 @@ describe('loadConfig', () => {
     expect(message).toMatch(/PLUMBLINE_API_KEYS: key 'ops': role must be/);
     expect(message).not.toContain('0123456789abcdef');
   });
+  it('needs drift buckets to be whole multiples of the performance buckets', () => {
+    expect(configFailure({ PLUMBLINE_BUCKET: '1m', PLUMBLINE_DRIFT_BUCKET: '90s' })).toMatch(/PLUMBLINE_DRIFT_BUCKET must be a whole multiple of PLUMBLINE_BUCKET/);
+    expect(loadConfig({}).PLUMBLINE_DRIFT_BUCKET).toBe(900_000);
+  });
 });

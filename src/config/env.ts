@@ -42,6 +42,7 @@ export const envSchema = z.object({
   PLUMBLINE_LABEL_JOIN_WINDOW: duration('7d'),
   PLUMBLINE_GAUGE_INTERVAL: duration('15s'),
   PLUMBLINE_DRIFT_FLUSH_INTERVAL: duration('1s'),
+  PLUMBLINE_DRIFT_BUCKET: duration('15m'),
   PLUMBLINE_PERFORMANCE_WINDOWS: z
     .string()
     .default('1h,24h')
@@ -106,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  if (parsed.data.PLUMBLINE_DRIFT_BUCKET % parsed.data.PLUMBLINE_BUCKET !== 0) {
+    throw new ConfigError('invalid configuration: PLUMBLINE_DRIFT_BUCKET must be a whole multiple of PLUMBLINE_BUCKET');
   }
   if (parsed.data.NODE_ENV === 'production' && parsed.data.PLUMBLINE_API_KEYS.length === 0) {
     throw new ConfigError('invalid configuration: NODE_ENV=production needs PLUMBLINE_API_KEYS (<name>:<role>:<key>,...); refusing to serve without authentication');

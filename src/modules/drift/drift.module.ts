@@ -71,7 +71,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
           models,
           repository,
           {
-            bucketMs: config.PLUMBLINE_BUCKET,
+            bucketMs: config.PLUMBLINE_DRIFT_BUCKET,
             settleMs: 3 * config.PLUMBLINE_DRIFT_FLUSH_INTERVAL + 2000,
             maxSegmentValues: config.PLUMBLINE_MAX_SEGMENT_VALUES,
             limits: { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH },
@@ -85,7 +85,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
       provide: DriftRecorder,
       inject: [APP_CONFIG, DriftService, DriftRepository],
       useFactory: (config: AppConfig, drift: DriftService, repository: DriftRepository) => {
-        const recorder = new DriftRecorder(drift.contextOf, repository, config.PLUMBLINE_BUCKET);
+        const recorder = new DriftRecorder(drift.contextOf, repository, config.PLUMBLINE_DRIFT_BUCKET);
         drift.recorder = recorder;
         return recorder;
       },

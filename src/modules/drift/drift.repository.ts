@@ -131,24 +131,25 @@ export class DriftRepository {
   }
 
   /**
-   * Buckets of [from, to) whose histograms (for `referenceId`) do not match the log: their overall count
+   * Drift buckets (of `bucketMs`, a multiple of the performance buckets) in [from, to) whose histograms (for `referenceId`) do not match the log: their overall count
    * or labeled count differs from the performance aggregates', which are written with the log. Only
    * buckets quiet for `settleMs` qualify, so that deltas still in some process's memory are not counted twice.
    */
-  async staleBuckets(model: string, referenceId: number, from: Date, to: Date, settleMs: number): Promise<StaleBucket[]> {
+  async staleBuckets(model: string, referenceId: number, from: Date, to: Date, settleMs: number, bucketMs: number): Promise<StaleBucket[]> {
     const { rows } = await this.database.pool.query(
       `SELECT p.bucket, sum(p.count)::float8 AS rows
-         FROM (SELECT bucket, version, sum(count) AS count, sum(labeled) AS labeled, max(updated_at) AS updated_at
+         FROM (SELECT to_timestamp(floor(extract(epoch FROM bucket) * 1000 / $6) * $6 / 1000) AS bucket, version,
+                      sum(count) AS count, sum(labeled) AS labeled, max(updated_at) AS updated_at
                  FROM performance_all
                 WHERE model = $1 AND segment_key = '' AND segment_value = '' AND bucket >= $3 AND bucket < $4
-                GROUP BY bucket, version) AS p
+                GROUP BY 1, version) AS p
          LEFT JOIN drift_buckets d ON d.model = $1 AND d.reference_id = $2 AND d.segment_key = '' AND d.bucket = p.bucket
                                   AND d.segment_value = '' AND d.version = p.version
         GROUP BY p.bucket
        HAVING bool_or(d.count IS DISTINCT FROM p.count OR d.labeled IS DISTINCT FROM p.labeled)
           AND max(p.updated_at) < now() - make_interval(secs => $5)
         ORDER BY p.bucket`,
-      [model, referenceId, from, to, settleMs / 1000],
+      [model, referenceId, from, to, settleMs / 1000, bucketMs],
     );
     return rows.map((row) => ({ bucket: row.bucket, rows: row.rows }));
   }

@@ -6,7 +6,7 @@ import type { ModelRepository } from '../../inference/model-repository.js';
 import type { ServedModel } from '../../inference/served-model.js';
 import { computeDrift, type DriftConfig, type FeatureDrift } from '../../monitoring/drift/decision.js';
 import { buildProfile, type FeatureProfile, type ReferenceProfile } from '../../monitoring/drift/profile.js';
-import { OVERALL } from '../performance/performance-deltas.js';
+import { bucketOf, OVERALL } from '../performance/performance-deltas.js';
 import { performanceModelOf } from '../performance/performance-model.js';
 import { parseMonitoringQuery, type MonitoringQuery } from '../performance/monitoring-query.js';
 import type { RequestLimits } from '../predictions/request-limits.js';
@@ -136,11 +136,13 @@ export class DriftService {
     const context = this.contexts.get(name);
     if (!context) throw this.noReference(name);
     await this.recorder.flush();
-    await this.repair(context, window.from, window.to);
+    // Drift resolves windows to its buckets: every bucket that starts in [from rounded down, to).
+    const from = bucketOf(window.from, this.options.bucketMs);
+    await this.repair(context, from, window.to);
     const sums = await this.repository.sumWindow({
       model: name,
       referenceId: context.referenceId,
-      from: window.from,
+      from,
       to: window.to,
       version,
       segmentKeys: segmentKey === undefined ? [OVERALL] : [OVERALL, segmentKey],
@@ -170,11 +172,12 @@ export class DriftService {
   async sums(name: string, from: Date, to: Date): Promise<{ context: DriftContext; rows: HistogramSums[] } | undefined> {
     const context = this.contexts.get(name);
     if (!context) return undefined;
-    await this.repair(context, from, to);
+    const start = bucketOf(from, this.options.bucketMs);
+    await this.repair(context, start, to);
     const rows = await this.repository.sumWindow({
       model: name,
       referenceId: context.referenceId,
-      from,
+      from: start,
       to,
       segmentKeys: [OVERALL, ...context.model.spec.segmentKeys],
       byVersion: true,
@@ -206,7 +209,7 @@ export class DriftService {
 
   /** Rebuilds from the log the histograms of the settled buckets of [from, to) that do not match it. */
   async repair(context: DriftContext, from: Date, to: Date, settleMs = this.options.settleMs): Promise<void> {
-    const stale = await this.repository.staleBuckets(context.model.name, context.referenceId, from, to, settleMs);
+    const stale = await this.repository.staleBuckets(context.model.name, context.referenceId, bucketOf(from, this.options.bucketMs), to, settleMs, this.options.bucketMs);
     let chunk: Date[] = [];
     let rows = 0;
     const flush = async () => {

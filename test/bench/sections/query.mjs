@@ -10,6 +10,8 @@ export const name = 'query';
 export const title = 'Performance and drift queries — GET /api/models/<m>/{performance,drift}?from=<24h ago>&to=<now>&segment=region';
 
 const DAY = 86_400_000;
+/** The server's PLUMBLINE_DRIFT_BUCKET default (15m): drift histograms are per 15 minutes. */
+const DRIFT_BUCKET_SECONDS = 900;
 const TARGET_RATIO = 2;
 /** Issue 4's absolute target for the drift query at 10M predictions. */
 const DRIFT_TARGET_MS = 250;
@@ -110,7 +112,7 @@ export async function run(ctx) {
     notes.push(`the server rebuilt the drift histograms of the ${num(small.rows)} logged predictions of '${small.model}' from the log in ${seconds(raw.serverRebuildMs)} (the first drift query after the reference; not part of the timed rounds)`);
     const comparison = await withClient(databaseUrl, async (client) => {
       await client.query('CREATE UNLOGGED TABLE bench_drift_expected (LIKE drift_buckets INCLUDING ALL)');
-      await fillDrift(databaseUrl, { model: small.model, rows: small.rows, from, to, referenceId: small.reference.id, features: small.reference.features, table: 'bench_drift_expected' });
+      await fillDrift(databaseUrl, { model: small.model, rows: small.rows, from, to, referenceId: small.reference.id, features: small.reference.features, bucketSeconds: DRIFT_BUCKET_SECONDS, table: 'bench_drift_expected' });
       const { rows } = await client.query(
         `SELECT count(*)::int AS total,
                 count(*) FILTER (WHERE e.model IS NULL)::int AS only_server,
@@ -137,7 +139,7 @@ export async function run(ctx) {
     for (const spec of [small, large]) {
       ctx.log(`query: drift histograms of '${spec.model}' (${spec.reference.features.map((f) => `${f.name} ${f.edges.length + 1} bins`).join(', ')})`);
       t0 = performance.now();
-      const timings = await fillDrift(databaseUrl, { model: spec.model, rows: spec.rows, from, to, referenceId: spec.reference.id, features: spec.reference.features });
+      const timings = await fillDrift(databaseUrl, { model: spec.model, rows: spec.rows, from, to, referenceId: spec.reference.id, features: spec.reference.features, bucketSeconds: DRIFT_BUCKET_SECONDS });
       raw.fills[spec.model].drift = { totalMs: performance.now() - t0, ...timings };
       ctx.log(`query: '${spec.model}' drift histograms filled in ${seconds(raw.fills[spec.model].drift.totalMs)}`);
     }
