@@ -1,3 +1,4 @@
+import { CLASSIFICATION_DISPARITIES } from '../../monitoring/fairness/disparities.js';
 import type { Task } from '../../inference/model-config.js';
 
 /** What a rule's metric name says to read: which source, and the path inside its answer. */
@@ -39,15 +40,7 @@ export const DRIFT_FIELDS = [
 ] as const;
 
 /** The disparities F of METRICS.md. */
-export const FAIRNESS_DISPARITIES = [
-  'demographicParityDifference',
-  'demographicParityRatio',
-  'disparateImpact',
-  'equalOpportunityDifference',
-  'equalizedOddsDifference',
-  'averageOddsDifference',
-  'lossRatio',
-] as const;
+export const FAIRNESS_DISPARITIES = CLASSIFICATION_DISPARITIES;
 
 export const SERVING_FIELDS = ['errorRate', 'p99LatencySeconds'] as const;
 

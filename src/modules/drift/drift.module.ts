@@ -1,4 +1,5 @@
 import { Inject, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { every } from '../../common/every.js';
 import { APP_CONFIG, type AppConfig } from '../../config/env.js';
 import { Database } from '../../database/database.js';
 import { InferenceModule } from '../../inference/inference.module.js';
@@ -17,7 +18,7 @@ const logger = new Logger('drift');
 
 /** Flushes the histograms every PLUMBLINE_DRIFT_FLUSH_INTERVAL, refreshes the gauges, and flushes once more at shutdown. */
 class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly stops: Array<() => void> = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,7 +37,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const stop of this.stops) stop();
   }
 
   /** After every module's destroy hook: the prediction log has drained, the pool is still open. */
@@ -45,16 +46,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
   }
 
   private every(intervalMs: number, what: string, work: () => Promise<unknown>): void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      work()
-        .catch((error: Error) => logger.warn(`${what} failed (will retry): ${error.message}`))
-        .finally(() => (running = false));
-    }, intervalMs);
-    timer.unref();
-    this.timers.push(timer);
+    this.stops.push(every(intervalMs, what, work, (message) => logger.warn(message)));
   }
 }
 

@@ -1,4 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { every } from '../../common/every.js';
 import { APP_CONFIG, type AppConfig } from '../../config/env.js';
 import { Database } from '../../database/database.js';
 import { InferenceModule } from '../../inference/inference.module.js';
@@ -14,7 +15,7 @@ import { FairnessService } from './fairness.service.js';
 /** Refreshes the fairness gauges on the performance gauges' clock; a refresh still running is not doubled. */
 class FairnessGaugeClock implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('monitoring');
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -22,20 +23,11 @@ class FairnessGaugeClock implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    let running = false;
-    this.timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      this.gauges
-        .refresh()
-        .catch((error: Error) => this.logger.warn(`fairness gauge refresh failed (will retry): ${error.message}`))
-        .finally(() => (running = false));
-    }, this.config.PLUMBLINE_GAUGE_INTERVAL);
-    this.timer.unref();
+    this.stop = every(this.config.PLUMBLINE_GAUGE_INTERVAL, 'fairness gauge refresh', () => this.gauges.refresh(), (message) => this.logger.warn(message));
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.stop?.();
   }
 }
 

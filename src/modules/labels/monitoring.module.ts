@@ -1,4 +1,5 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { every } from '../../common/every.js';
 import { APP_CONFIG, type AppConfig } from '../../config/env.js';
 import { Database } from '../../database/database.js';
 import { InferenceModule } from '../../inference/inference.module.js';
@@ -21,7 +22,7 @@ const COMPACT_INTERVAL_MS = 1000;
  */
 class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('monitoring');
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly stops: Array<() => void> = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,7 +38,7 @@ class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const stop of this.stops) stop();
   }
 
   /** Folds the aggregate deltas into their buckets, in chunks, until none are left. */
@@ -46,16 +47,7 @@ class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private every(intervalMs: number, what: string, work: () => Promise<unknown>): void {
-    let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
-      running = true;
-      work()
-        .catch((error: Error) => this.logger.warn(`${what} failed (will retry): ${error.message}`))
-        .finally(() => (running = false));
-    }, intervalMs);
-    timer.unref();
-    this.timers.push(timer);
+    this.stops.push(every(intervalMs, what, work, (message) => this.logger.warn(message)));
   }
 }
 
