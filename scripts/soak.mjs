@@ -218,6 +218,7 @@ async function main() {
     while (!stopping) {
       nextAt += SAMPLE_S * 1000;
       await sleep(Math.max(0, nextAt - Date.now()));
+      if (stopping) break;
       const text = await call('GET', `${url}/metrics`);
       if (text === undefined) continue;
       stats.scrapes++;
