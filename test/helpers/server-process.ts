@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,17 +27,31 @@ function newestMtime(directory: string): number {
   return newest;
 }
 
-/** `npm run build`, unless dist/main.js is newer than everything in src/ (a build costs ~40 s here). */
+/**
+ * A private build of src/ for the tests that run the server as a process, under
+ * node_modules/.cache/plumbline-reliability (not dist/: start.e2e.spec.ts rebuilds dist/ in its
+ * beforeAll, and a server starting while tsc rewrites its files may read half a file). Laid out like
+ * the checkout: `prisma` beside `dist` (the migrator finds `../../prisma/migrations`), a package.json
+ * for `"type": "module"`; packages resolve from the checkout's node_modules.
+ */
+export const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'plumbline-reliability');
+const BUILD_MAIN = join(BUILD_DIR, 'dist', 'main.js');
+
+/** Compiles src/ into BUILD_DIR unless that build is newer than everything in src/ (a build costs ~40 s here). */
 export function ensureBuilt(): void {
   let built = 0;
   try {
-    built = statSync(join(ROOT, 'dist', 'main.js')).mtimeMs;
+    built = statSync(BUILD_MAIN).mtimeMs;
   } catch {
     // never built
   }
   if (built > newestMtime(join(ROOT, 'src'))) return;
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  mkdirSync(BUILD_DIR, { recursive: true });
+  writeFileSync(join(BUILD_DIR, 'package.json'), '{"type": "module", "private": true}\n');
+  if (!existsSync(join(BUILD_DIR, 'prisma'))) symlinkSync(join(ROOT, 'prisma'), join(BUILD_DIR, 'prisma'), 'dir');
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(BUILD_DIR, 'dist')], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`tsc failed:\n${build.stdout}${build.stderr}`);
 }
 
 /** A model repository holding copies of the fixture model `fixture` under each of `names`. */
@@ -74,7 +88,7 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 }
 
-/** `node dist/main.js` on the given database, data dir and model repository; resolves once /v2/health/ready answers 200. */
+/** The built server (`node …/dist/main.js`) on the given database, data dir and model repository; resolves once /v2/health/ready answers 200. */
 export async function spawnServer(options: ServerOptions): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
@@ -87,7 +101,7 @@ export async function spawnServer(options: ServerOptions): Promise<ServerProcess
     PLUMBLINE_MODEL_REPOSITORY: options.modelRepository,
     ...options.env,
   };
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUILD_MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
