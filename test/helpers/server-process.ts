@@ -99,6 +99,8 @@ export async function spawnServer(options: ServerOptions): Promise<ServerProcess
     DATABASE_URL: options.databaseUrl,
     PLUMBLINE_DATA_DIR: options.dataDir,
     PLUMBLINE_MODEL_REPOSITORY: options.modelRepository,
+    // As in startTestApp: the processes share the test database and would take the alert evaluation lock from the alert tests.
+    PLUMBLINE_ALERTS_ENABLED: 'false',
     ...options.env,
   };
   const child = spawn(process.execPath, [BUILD_MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
