@@ -8,7 +8,7 @@ import { creditRows, oipBody, post, report, type CreditRow, type Reply } from '.
 import { ensureBuilt, modelRepositoryWith, sampleValue, scrape, sleep, spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
-// Issue 9's crash, database-outage and several-replicas tests, against the built server (`node dist/main.js`)
+// Issue 9's crash, database-outage and several-replicas tests, against the built server (a private build, see ensureBuilt)
 // as separate processes on the test database. Each prints its figures (sent, acknowledged, found, lost).
 
 const DATABASE_URL = inject('databaseUrl');
