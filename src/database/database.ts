@@ -27,19 +27,26 @@ export class Database {
     private readonly stopEmbedded?: () => Promise<void>,
   ) {}
 
-  /** Runs `work` in one transaction on one client: committed if it resolves, rolled back if it throws. */
+  /**
+   * Runs `work` in one transaction on one client: committed if it resolves, rolled back if it throws.
+   * A client whose connection failed (or timed out: PostgreSQL stopped answering) is destroyed, not
+   * rolled back — a ROLLBACK would queue behind the stuck query and wait out another timeout — and
+   * never goes back to the pool.
+   */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (isConnectionError(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -51,6 +58,17 @@ export class Database {
   }
 }
 
+/** True for errors that mean "PostgreSQL is not reachable right now" (spool and retry). */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? '';
+  const message = (error as Error)?.message ?? '';
+  return (
+    code.startsWith('08') ||
+    ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message)
+  );
+}
+
 export function createPool(url: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -58,6 +76,9 @@ export function createPool(url: string): pg.Pool {
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000,
     query_timeout: 30_000,
+    // A peer that vanished without a word (partition, frozen host) is noticed by TCP too.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // A client that loses its server emits 'error' (idle ones on the pool, checked-out ones on
   // themselves); unheard, either would crash the process. The failed query rejects anyway.

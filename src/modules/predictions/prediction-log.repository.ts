@@ -17,6 +17,13 @@ export type AfterInsert = (rows: PredictionRow[]) => InsertPart | undefined;
 
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * The longest a log write may take before its rows go to the spool instead (PostgreSQL stopped
+ * answering without refusing): requests wait for their batch, so this bounds their latency in an
+ * outage. A write that did commit after all is found at replay (its ids are taken) and not repeated.
+ */
+const LOG_WRITE_TIMEOUT_MS = 5_000;
+
 /** All I/O on the prediction log tables (`predictions`, partitioned by day, and `prediction_ids`). */
 export class PredictionLogRepository {
   private readonly knownPartitions = new Set<string>();
@@ -140,9 +147,10 @@ export class PredictionLogRepository {
     ];
     const extra = part ? `, part AS (${part.sql(params.length + 1)} RETURNING 1)` : '';
     if (part) params.push(...part.params);
-    await this.database.pool.query(
+    await this.database.pool.query({
+      query_timeout: LOG_WRITE_TIMEOUT_MS,
       // Ids in key order: concurrent batches take their index locks in the same order (no deadlock).
-      `WITH ids AS (
+      text: `WITH ids AS (
          INSERT INTO prediction_ids (model, id, ts)
          SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(model, id, ts) ORDER BY u.model, u.id
          RETURNING 1),
@@ -151,8 +159,8 @@ export class PredictionLogRepository {
          SELECT * FROM unnest($1::text[], $2::text[], $4::int[], $3::timestamptz[], $5::jsonb[], $6::jsonb[], $7::jsonb[])
          RETURNING 1)${extra}
        SELECT 1`,
-      params,
-    );
+      values: params,
+    } as pg.QueryConfig);
   }
 
   private async insertIds(client: pg.PoolClient, rows: PredictionRow[]): Promise<Set<string>> {
@@ -191,13 +199,4 @@ function partitionName(day: number): string {
   return `predictions_p${new Date(day * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
-/** True for errors that mean "PostgreSQL is not reachable right now" (spool and retry). */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string })?.code ?? '';
-  const message = (error as Error)?.message ?? '';
-  return (
-    code.startsWith('08') ||
-    ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message)
-  );
-}
+export { isConnectionError } from '../../database/database.js';
