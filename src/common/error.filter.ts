@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isConnectionError } from '../database/database.js';
 import { DomainError } from './domain-error.js';
 import { ERROR_STATUS, type ErrorCode } from './error-status.js';
 import { HttpErrorCode } from './http.errors.js';
@@ -51,6 +52,10 @@ export function toErrorResponse(thrown: unknown, maxBodyBytes: number): { status
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { status: statusCode, body: { error: (error as Error).message, code: HttpErrorCode.BadRequest } };
   }
+  if (isConnectionError(error)) {
+    // Inference keeps serving through the spool; what needs PostgreSQL now (labels, queries, uploads) says so.
+    return { status: 503, body: { error: 'PostgreSQL is unreachable right now; retry later', code: HttpErrorCode.DatabaseUnavailable } };
+  }
   return { status: 500, body: { error: 'internal error', code: HttpErrorCode.Internal } };
 }
 
@@ -63,7 +68,7 @@ export class ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(error, this.maxBodyBytes);
-    if (status >= 500) {
+    if (status >= 500 && status !== 503) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     }
     void reply.status(status).send(body);

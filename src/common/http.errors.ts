@@ -9,6 +9,7 @@ export enum HttpErrorCode {
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
   Internal = 'INTERNAL',
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
 }
 
 export class HttpError extends DomainError<HttpErrorCode> {}

@@ -22,7 +22,7 @@ const log = (message) => {
 };
 
 // Sections run in this order; new ones are files in sections/ exporting { name, title, run(ctx) }.
-const ORDER = ['labels', 'query', 'metrics', 'inference'];
+const ORDER = ['labels', 'query', 'drift20', 'metrics', 'inference'];
 
 function parseArgs(argv) {
   const options = { sections: [] };

@@ -325,10 +325,11 @@ describe('database outage: the DB port cut for 10 s under load', () => {
     await proxy.stop();
     const cutAt = Date.now();
     await sleep(5000);
-    // What the paths that need PostgreSQL answer meanwhile (reported, not asserted beyond "not a 200").
+    // What the paths that need PostgreSQL answer meanwhile: 503 DATABASE_UNAVAILABLE, said quickly.
     const timed = async (what: () => Promise<Reply>) => {
       const t0 = Date.now();
       const reply = await what();
+      expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 503, code: 'DATABASE_UNAVAILABLE' });
       return `${reply.status} ${reply.body?.code ?? ''} in ${Date.now() - t0} ms`;
     };
     const labelDuringCut = await timed(() => post(`${server.url}/api/models/${model}/labels`, JSON.stringify({ labels: [{ id: [...acked][0], label: 'default' }] })));
