@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { prng } from './prng.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -44,17 +45,6 @@ function freePort() {
   });
 }
 
-/** mulberry32: deterministic rows. */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(20261128);
 const pick = (values) => values[Math.floor(random() * values.length)];

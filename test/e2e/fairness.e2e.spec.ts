@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixtureModels, FIXTURE_MODELS, getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
 import { expectError, putJson } from './e2e-support.js';
+import { prng } from '../../scripts/prng.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // The expected numbers, computed here from the traffic the test sent, with the formulas of
@@ -77,16 +78,7 @@ function expectNumbers(actual: any, expected: Record<string, number | null>, whe
 }
 
 /** A deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = prng;
 
 /** `plumbline_<name>` series of one model as "labels" → value. */
 async function series(url: string, name: string, model: string): Promise<Map<string, number>> {

@@ -63,6 +63,17 @@ afterAll(async () => {
   for (const directory of cleanup) rmSync(directory, { recursive: true, force: true });
 });
 
+/** A TCP proxy in front of the test database (cut it to simulate an outage) and the URL through it. */
+async function databaseBehindProxy(): Promise<{ proxy: TcpProxy; proxied: URL }> {
+  const target = new URL(DATABASE_URL);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.start();
+  const proxied = new URL(DATABASE_URL);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  return { proxy, proxied };
+}
+
 describe('crash: kill -9 under load (group commit)', () => {
   it('keeps every acknowledged prediction and every acknowledged label across a kill -9 and a restart', async () => {
     const model = modelName('crash');
@@ -181,12 +192,7 @@ describe('crash while spooling: kill -9 with the database cut', () => {
     const repository = modelRepositoryWith('credit', [model]);
     const dataDir = tempDir('plumbline-rel-crashspool-');
     cleanup.push(repository);
-    const target = new URL(DATABASE_URL);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const proxied = new URL(DATABASE_URL);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
+    const { proxy, proxied } = await databaseBehindProxy();
     const first = await start({ databaseUrl: proxied.toString(), dataDir, modelRepository: repository });
     const rows = creditRows(31, 1024);
     const figures = { sent: 0, acked: 0, cut: 0, other: 0, ackedWhileDbCut: 0 };
@@ -256,12 +262,7 @@ describe('database outage: the DB port cut for 10 s under load', () => {
     const repository = modelRepositoryWith('credit', [model]);
     const dataDir = tempDir('plumbline-rel-outage-');
     cleanup.push(repository);
-    const target = new URL(DATABASE_URL);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const proxied = new URL(DATABASE_URL);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
+    const { proxy, proxied } = await databaseBehindProxy();
     const server = await start({ databaseUrl: proxied.toString(), dataDir, modelRepository: repository });
     const rows = creditRows(23, 2048);
 

@@ -1,3 +1,6 @@
+import { prng } from '../../scripts/prng.mjs';
+
+export { prng };
 /**
  * Deterministic traffic for the `credit` fixture model (features age, income, debt_ratio, tenure_months,
  * num_accounts; segments region, channel; sensitive gender): the same seed gives the same rows, segments
@@ -10,17 +13,6 @@ export interface CreditRow {
   label: 'repaid' | 'default';
 }
 
-/** mulberry32: a tiny seeded PRNG (deterministic across runs and processes). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const REGIONS = ['eu', 'us', 'apac'];
 const CHANNELS = ['web', 'branch'];
