@@ -45,6 +45,11 @@ export interface CommittedLabel {
   label: LabelValue;
 }
 
+/** PostgreSQL aborted the transaction to break a deadlock. */
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: string })?.code === '40P01';
+}
+
 export type LabelsListener = (model: string, labels: CommittedLabel[]) => void;
 
 interface Accepted {
@@ -173,15 +178,23 @@ export class LabelsService {
 
   /**
    * Runs `work` reading the predictions without locks (labels rarely race, and locking every row costs
-   * a write per row); if a label changed before it was written, the transaction rolled back and the
-   * work is redone with locks.
+   * a write per row); if a label changed before it was written, or the unordered guarded writes of two
+   * calls deadlocked (PostgreSQL aborts one), the transaction rolled back and the work is redone with
+   * locks taken in id order — a few times, as a locking call can still be chosen as a deadlock victim
+   * by a concurrent unlocked one.
    */
   private async optimistically<T>(work: (lock: boolean) => Promise<T>): Promise<T> {
     try {
       return await work(false);
     } catch (error) {
-      if (!(error instanceof LabelRace)) throw error;
-      return work(true);
+      if (!(error instanceof LabelRace) && !isDeadlock(error)) throw error;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work(true);
+      } catch (error) {
+        if (attempt >= 3 || !isDeadlock(error)) throw error;
+      }
     }
   }
 
