@@ -6,9 +6,16 @@ import { runJson, sleep } from '../lib/procs.mjs';
 import { median, mib, ms, num, ratio, x } from '../lib/stats.mjs';
 
 export const name = 'inference';
-export const title = 'Inference cost vs. bare — POST /v2/models/credit/infer, 1 row, 64 connections';
+export const title = 'Inference cost vs. bare — POST /v2/models/credit/infer, 1 and 32 rows, 64 connections';
 
-const BODY = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 5], datatype: 'FP32', data: [41, 52000, 0.3, 24, 3] }] });
+const ROW = [41, 52000, 0.3, 24, 3];
+const BODIES = {
+  1: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 5], datatype: 'FP32', data: ROW }] }),
+  32: JSON.stringify({ inputs: [{ name: 'input', shape: [32, 5], datatype: 'FP32', data: Array.from({ length: 32 }, (_, i) => [ROW[0] + (i % 40), ROW[1] + 100 * i, ROW[2], ROW[3], ROW[4]]) }] }),
+};
+const BODY = BODIES[1];
+const MODES = { group: {}, async: { PLUMBLINE_LOG_MODE: 'async' }, batch: { PLUMBLINE_BATCH_MAX_WAIT_US: '2000' } };
+const RSS_LIMIT = 400 * 1024 * 1024;
 
 /**
  * Bare Fastify + onnxruntime-node (test/bench/bare-server.mjs) vs Plumbline with group commit (the
@@ -23,27 +30,28 @@ export async function run(ctx) {
   const connections = 64;
   const repository = join(ctx.tmp, 'infer-models');
   cpSync(join(ctx.root, 'models'), repository, { recursive: true });
-  const databases = { group: await ctx.pg.createDatabase('infer_group'), async: await ctx.pg.createDatabase('infer_async') };
+  const databases = {};
+  for (const mode of Object.keys(MODES)) databases[mode] = await ctx.pg.createDatabase(`infer_${mode}`);
   const servers = {};
   const raw = { rounds, duration, connections, body: JSON.parse(BODY), trials: [] };
   const checks = [];
   const notes = [];
   try {
-    ctx.log('inference: starting bare, Plumbline (group) and Plumbline (async)');
+    ctx.log('inference: starting bare, Plumbline (group), Plumbline (async) and Plumbline (group + micro-batching)');
     servers.bare = await startServer({ name: 'bare', script: join(ctx.bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env }, tmp: ctx.tmp, readyPath: '/v2/health/ready', cwd: ctx.root, nodeArgs: ctx.nodeArgs('inference-bare') });
-    for (const mode of ['group', 'async']) {
+    for (const [mode, env] of Object.entries(MODES)) {
       servers[mode] = await startPlumbline({
         ctx,
         name: `plumbline-${mode}`,
         databaseUrl: databases[mode],
         repository,
         dataDir: join(ctx.tmp, `infer-data-${mode}`),
-        env: { PLUMBLINE_LOG_MODE: mode },
+        env,
         nodeArgs: ctx.nodeArgs(`inference-${mode}`),
       });
     }
-    const contenders = ['bare', 'group', 'async'];
-    const load = (key, seconds) => runJson(join(ctx.bench, 'load', 'http-load.mjs'), { url: `${servers[key].url}/v2/models/credit/infer`, body: BODY, connections, duration: seconds });
+    const contenders = ['bare', ...Object.keys(MODES)];
+    const load = (key, seconds, rows = 1) => runJson(join(ctx.bench, 'load', 'http-load.mjs'), { url: `${servers[key].url}/v2/models/credit/infer`, body: BODIES[rows], connections, duration: seconds });
     for (const key of contenders) {
       const warm = await load(key, quick ? 1 : 3);
       if (warm.ok2xx === 0) throw new Error(`${key} answered no 2xx in the warm-up: ${JSON.stringify(warm)}`);
@@ -51,30 +59,43 @@ export async function run(ctx) {
     ctx.log('inference: warmed up');
     for (let r = 0; r < rounds; r++) {
       const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
-      for (const key of order) {
+      for (const rows of [1, 32]) for (const key of order) {
         const start = new Date();
-        const result = await load(key, duration);
+        const result = await load(key, duration, rows);
+        result.rows = rows;
         if (key !== 'bare') {
           await settle(servers[key], databases[key]);
           result.rowsPerCommit = await rowsPerCommit(databases[key], start, new Date());
         }
         raw.trials.push({ round: r, contender: key, ...result });
         ctx.log(
-          `inference: round ${r + 1}/${rounds} ${key}: ${num(result.requestsPerSecond)} req/s, p50 ${ms(result.latencyMs.p50)}, p99 ${ms(result.latencyMs.p99)}` +
+          `inference: round ${r + 1}/${rounds} ${key}, ${rows} row(s)/request: ${num(result.requestsPerSecond)} req/s (${num(result.requestsPerSecond * rows)} rows/s), p50 ${ms(result.latencyMs.p50)}, p99 ${ms(result.latencyMs.p99)}` +
             `${result.rowsPerCommit ? `, ${result.rowsPerCommit.toFixed(1)} rows per commit` : ''}` +
             `${result.non2xx || result.errors || result.timeouts ? `, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}` : ''}`,
         );
       }
     }
     raw.rss = Object.fromEntries(contenders.map((key) => [key, { rss: servers[key].rss(), peak: servers[key].peakRss() }]));
-    for (const mode of ['group', 'async']) {
+    // RSS under a full-load run of the default server (group commit, 1 row): sampled every second.
+    const rssSeconds = quick ? 10 : 60;
+    const samples = [];
+    const sampler = setInterval(() => samples.push(servers.group.rss()), 1000);
+    await load('group', rssSeconds);
+    clearInterval(sampler);
+    const window = Math.min(10, Math.floor(samples.length / 2));
+    const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+    const first = mean(samples.slice(0, window));
+    const last = mean(samples.slice(-window));
+    raw.rssRun = { seconds: rssSeconds, samples };
+    checks.push({ kind: 'target', name: `RSS over ${rssSeconds} s at full load (group commit)`, value: `peak ${mib(Math.max(...samples))}, first ${window} s ${mib(first)}, last ${window} s ${mib(last)} (${((last / first - 1) * 100).toFixed(1)} %)`, target: '< 400 MiB, growth ≤ 10 %', pass: Math.max(...samples) < RSS_LIMIT && last <= first * 1.1 });
+    for (const mode of Object.keys(MODES)) {
       const { rows, answered } = await settle(servers[mode], databases[mode]);
-      const clientOk = raw.trials.filter((t) => t.contender === mode).reduce((sum, t) => sum + t.ok2xx, 0);
+      const clientOk = raw.trials.filter((t) => t.contender === mode).reduce((sum, t) => sum + t.ok2xx * t.rows, 0);
       raw[`${mode}Integrity`] = { rows, answered, clientOkInRounds: clientOk };
       checks.push({
         kind: 'integrity',
         name: `zero lost (${mode})`,
-        value: `${num(rows)} rows of credit in predictions, ${num(answered)} answered 200 by Plumbline (its counter, warm-up included), ${num(clientOk)} 2xx received in the measured rounds`,
+        value: `${num(rows)} rows of credit in predictions, ${num(answered)} rows answered by Plumbline (its counter, warm-up and RSS run included), ${num(clientOk)} rows in the 2xx received in the measured rounds`,
         pass: rows === answered && rows >= clientOk,
       });
     }
@@ -83,29 +104,41 @@ export async function run(ctx) {
     for (const url of Object.values(databases)) await ctx.pg.dropDatabase(url);
   }
 
-  const of = (key, pick) => median(raw.trials.filter((t) => t.contender === key).map(pick));
-  const bareRate = of('bare', (t) => t.requestsPerSecond);
-  const labels = { bare: 'bare Fastify + ORT', group: 'Plumbline (group commit)', async: 'Plumbline (async log)' };
-  const rows = ['bare', 'group', 'async'].map((key) => {
-    const rate = of(key, (t) => t.requestsPerSecond);
-    return [
-      labels[key],
-      num(rate),
-      raw.trials.filter((t) => t.contender === key).map((t) => num(t.requestsPerSecond)).join(' / '),
-      x(ratio(rate, bareRate)),
-      ms(of(key, (t) => t.latencyMs.p50)),
-      ms(of(key, (t) => t.latencyMs.p99)),
-      key === 'bare' ? '—' : of(key, (t) => t.rowsPerCommit).toFixed(1),
-      mib(raw.rss[key].rss),
-      mib(raw.rss[key].peak),
-      num(raw.trials.filter((t) => t.contender === key).reduce((sum, t) => sum + t.non2xx + t.errors + t.timeouts, 0)),
-    ];
-  });
+  const trialsOf = (key, size) => raw.trials.filter((t) => t.contender === key && t.rows === size);
+  const of = (key, size, pick) => median(trialsOf(key, size).map(pick));
+  const labels = { bare: 'bare Fastify + ORT', group: 'Plumbline (group commit)', async: 'Plumbline (async log)', batch: 'Plumbline (group + micro-batching 2 ms)' };
+  const rows = [];
+  for (const size of [1, 32]) {
+    const bareRate = of('bare', size, (t) => t.requestsPerSecond);
+    for (const key of ['bare', ...Object.keys(MODES)]) {
+      const rate = of(key, size, (t) => t.requestsPerSecond);
+      rows.push([
+        labels[key],
+        String(size),
+        num(rate),
+        num(rate * size),
+        trialsOf(key, size).map((t) => num(t.requestsPerSecond)).join(' / '),
+        x(ratio(rate, bareRate)),
+        ms(of(key, size, (t) => t.latencyMs.p50)),
+        ms(of(key, size, (t) => t.latencyMs.p99)),
+        key === 'bare' ? '—' : of(key, size, (t) => t.rowsPerCommit).toFixed(1),
+        mib(raw.rss[key].rss),
+        mib(raw.rss[key].peak),
+        num(trialsOf(key, size).reduce((sum, t) => sum + t.non2xx + t.errors + t.timeouts, 0)),
+      ]);
+    }
+  }
+  const rate1 = (key) => of(key, 1, (t) => t.requestsPerSecond);
+  const p99 = (key) => of(key, 1, (t) => t.latencyMs.p99);
+  checks.push({ kind: 'target', name: 'group commit vs bare, 1 row (req/s)', value: x(ratio(rate1('group'), rate1('bare'))), target: '≥ 0.70×', pass: ratio(rate1('group'), rate1('bare')) >= 0.7 });
+  checks.push({ kind: 'target', name: 'async vs bare, 1 row (req/s)', value: x(ratio(rate1('async'), rate1('bare'))), target: '≥ 0.85×', pass: ratio(rate1('async'), rate1('bare')) >= 0.85 });
+  checks.push({ kind: 'target', name: 'group commit p99 vs bare p99, 1 row', value: x(ratio(p99('group'), p99('bare'))), target: '≤ 2×', pass: ratio(p99('group'), p99('bare')) <= 2 });
+  checks.push({ kind: 'target', name: 'micro-batching vs none, 64 single-row clients (rows/s)', value: x(ratio(rate1('batch'), rate1('group'))), target: '≥ 1.5×', pass: ratio(rate1('batch'), rate1('group')) >= 1.5 });
   notes.push(`${rounds} rounds × ${duration} s per contender after a warm-up, order rotating; autocannon runs in its own process on the same 2 cores as the server and PostgreSQL`);
   notes.push('rows/commit: prediction rows per log transaction during a round (rows of one transaction share its xmin): the batch size of the prediction log writer');
   return {
     title,
-    columns: ['server', 'req/s (median)', 'per round', 'vs bare', 'p50', 'p99', 'rows/commit', 'RSS end', 'RSS peak', 'non-2xx/errors'],
+    columns: ['server', 'rows/req', 'req/s (median)', 'rows/s', 'per round', 'vs bare', 'p50', 'p99', 'rows/commit', 'RSS end', 'RSS peak', 'non-2xx/errors'],
     rows,
     checks,
     notes,
@@ -125,15 +158,16 @@ function rowsPerCommit(databaseUrl, from, to) {
 }
 
 /**
- * Waits until the rows of model credit in the server's database equal the 200s the server counted
- * (immediate with group commit; async commits shortly after answering). Returns both.
+ * Waits until the rows of model credit in the server's database equal the rows of the requests the server
+ * answered (immediate with group commit; async commits shortly after answering). Returns both.
  */
 async function settle(server, databaseUrl) {
   let rows = -1;
   let answered = -2;
   for (let i = 0; i < 100; i++) {
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    answered = metricValue(text, 'plumbline_inference_requests_total', { model: 'credit', code: '200' });
+    // Rows answered: the rows of every request that was logged (plumbline_inference_batch_rows observes them then).
+    answered = metricValue(text, 'plumbline_inference_batch_rows_sum', { model: 'credit' });
     rows = await withClient(databaseUrl, async (client) => (await client.query(`SELECT count(*)::int AS n FROM predictions WHERE model = 'credit'`)).rows[0].n);
     if (rows === answered) break;
     await sleep(200);
