@@ -3,18 +3,21 @@ import { z } from 'zod';
 import { parseApiKeys } from '../common/api-keys.js';
 import { parseDuration } from '../common/durations.js';
 
-const duration = (fallback: string) =>
+/** A string read with `parse`, whose error message becomes the variable's validation issue. */
+const parsed = <T>(fallback: string, parse: (value: string) => T) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
       try {
-        return parseDuration(value);
+        return parse(value);
       } catch (error) {
         ctx.addIssue({ code: 'custom', message: (error as Error).message });
         return z.NEVER;
       }
     });
+
+const duration = (fallback: string) => parsed(fallback, parseDuration);
 
 const boolean = (fallback: boolean) =>
   z
@@ -43,18 +46,13 @@ export const envSchema = z.object({
   PLUMBLINE_GAUGE_INTERVAL: duration('15s'),
   PLUMBLINE_DRIFT_FLUSH_INTERVAL: duration('1s'),
   PLUMBLINE_DRIFT_BUCKET: duration('15m'),
-  PLUMBLINE_PERFORMANCE_WINDOWS: z
-    .string()
-    .default('1h,24h')
-    .transform((value, ctx) => {
-      const windows = value.split(',').map((part) => part.trim()).filter(Boolean);
-      try {
-        return windows.map((name) => ({ name, ms: parseDuration(name) }));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  PLUMBLINE_PERFORMANCE_WINDOWS: parsed('1h,24h', (value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((name) => ({ name, ms: parseDuration(name) })),
+  ),
   PLUMBLINE_BATCH_MAX_ROWS: integer(64, 1, 100_000),
   PLUMBLINE_BATCH_MAX_WAIT_US: integer(0, 0, 1_000_000),
   PLUMBLINE_ORT_THREADS: integer(1, 0, 256),
@@ -65,17 +63,7 @@ export const envSchema = z.object({
   PLUMBLINE_MAX_SEGMENT_VALUES: integer(50, 1, 10_000),
   PLUMBLINE_MAX_JSON_DEPTH: integer(32, 2, 1000),
   PLUMBLINE_MAX_TENSOR_ELEMENTS: integer(10_000_000, 1),
-  PLUMBLINE_API_KEYS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      try {
-        return parseApiKeys(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  PLUMBLINE_API_KEYS: parsed('', parseApiKeys),
   PLUMBLINE_METRICS_PUBLIC: boolean(false),
   NODE_ENV: z.string().optional(),
   PLUMBLINE_ALERTS_ENABLED: boolean(true),

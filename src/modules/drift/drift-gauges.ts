@@ -3,7 +3,8 @@ import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { OVERALL } from '../performance/performance-deltas.js';
 import type { GaugeWindow } from '../performance/performance-gauges.js';
-import type { DriftFigures, DriftService } from './drift.service.js';
+import type { FeatureDrift } from '../../monitoring/drift/decision.js';
+import type { DriftService } from './drift.service.js';
 
 /** The fields of D exported as `statistic` label values; `drift` as 1/0. */
 const STATISTICS = ['psi', 'ks', 'ksPValue', 'wasserstein', 'wassersteinNorm', 'jsDistance', 'chi2', 'chi2PValue', 'statistic', 'threshold'] as const;
@@ -81,7 +82,7 @@ export class DriftGauges {
   }
 }
 
-function numbers(d: DriftFigures): Array<[string, number]> {
+function numbers(d: FeatureDrift): Array<[string, number]> {
   const entries: Array<[string, number]> = [];
   const fields = d as unknown as Record<string, unknown>;
   for (const statistic of STATISTICS) {

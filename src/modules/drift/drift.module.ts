@@ -73,15 +73,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
           (level, message) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
         ),
     },
-    {
-      provide: DriftRecorder,
-      inject: [APP_CONFIG, DriftService, DriftRepository],
-      useFactory: (config: AppConfig, drift: DriftService, repository: DriftRepository) => {
-        const recorder = new DriftRecorder(drift.contextOf, repository, config.PLUMBLINE_DRIFT_BUCKET);
-        drift.recorder = recorder;
-        return recorder;
-      },
-    },
+    { provide: DriftRecorder, inject: [DriftService], useFactory: (drift: DriftService) => drift.recorder },
     {
       provide: DriftGauges,
       inject: [APP_CONFIG, ModelRepository, DriftService, PlumblineMetrics, SegmentCap],

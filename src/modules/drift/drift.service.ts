@@ -11,7 +11,7 @@ import { performanceModelOf } from '../performance/performance-model.js';
 import { parseMonitoringQuery, type MonitoringQuery } from '../performance/monitoring-query.js';
 import type { RequestLimits } from '../predictions/request-limits.js';
 import { DriftContext, featureSpecs, HistogramCollector } from './drift-context.js';
-import type { DriftRecorder } from './drift-recorder.js';
+import { DriftRecorder } from './drift-recorder.js';
 import type { DriftRepository, HistogramSums, StoredReference } from './drift.repository.js';
 import { DriftError, DriftErrorCode } from './drift.errors.js';
 import { isWindowBody, recordsFromBody, recordsFromCsv, recordsFromLog, referenceSpecs, scoreRecords, toReferenceRows, type ReferenceRecord } from './reference-rows.js';
@@ -36,17 +36,14 @@ export interface ReferenceSummary {
   segments: Record<string, Record<string, { rows: number }>>;
 }
 
-/** D of DESIGN §5.5 for one feature, with the missing values of the window. */
-export type DriftFigures = FeatureDrift;
-
 export interface DriftResponse {
   model: string;
   from: string;
   to: string;
   version: string | null;
   reference: { id: number; createdAt: string; source: string; rows: number };
-  overall: Record<string, DriftFigures>;
-  segments?: Record<string, Record<string, DriftFigures>>;
+  overall: Record<string, FeatureDrift>;
+  segments?: Record<string, Record<string, FeatureDrift>>;
 }
 
 /** Rebuilds read at most about this many logged predictions per transaction. */
@@ -59,7 +56,8 @@ const REBUILD_CHUNK_ROWS = 50_000;
 export class DriftService {
   private readonly contexts = new Map<string, DriftContext>();
   private readonly profiles = new Map<number, StoredReference>();
-  recorder!: DriftRecorder;
+  /** Counts predictions and labels in the bins of the contexts this service keeps. */
+  readonly recorder: DriftRecorder;
 
   constructor(
     private readonly models: ModelRepository,
@@ -68,6 +66,7 @@ export class DriftService {
     private readonly beforeQuery: (model: string) => Promise<unknown>,
     private readonly log: (level: 'info' | 'warn', message: string) => void,
   ) {
+    this.recorder = new DriftRecorder((model) => this.contexts.get(model), repository, options.bucketMs);
     // A model (re)loaded: its reference.csv becomes the reference if it is new, and its context follows the new config.
     models.onLoaded(async (model) => {
       try {
@@ -78,9 +77,6 @@ export class DriftService {
       }
     });
   }
-
-  /** The binning context of a model, as the recorder sees it (no I/O). */
-  contextOf = (model: string): DriftContext | undefined => this.contexts.get(model);
 
   /** Re-reads which reference is in force, for one model or all (another replica may have set one). */
   async refresh(model?: string): Promise<void> {
@@ -136,18 +132,7 @@ export class DriftService {
     const context = this.contexts.get(name);
     if (!context) throw this.noReference(name);
     await this.recorder.flush();
-    // Drift resolves windows to its buckets: every bucket that starts in [from rounded down, to).
-    const from = bucketOf(window.from, this.options.bucketMs);
-    await this.repair(context, from, window.to);
-    const sums = await this.repository.sumWindow({
-      model: name,
-      referenceId: context.referenceId,
-      from,
-      to: window.to,
-      version,
-      segmentKeys: segmentKey === undefined ? [OVERALL] : [OVERALL, segmentKey],
-      byVersion: false,
-    });
+    const sums = await this.read(context, window.from, window.to, { version, segmentKeys: segmentKey === undefined ? [OVERALL] : [OVERALL, segmentKey], byVersion: false });
     const stored = (await this.stored(context.referenceId))!;
     const overall = sums.find((row) => row.segmentKey === OVERALL);
     const response: DriftResponse = {
@@ -172,21 +157,21 @@ export class DriftService {
   async sums(name: string, from: Date, to: Date): Promise<{ context: DriftContext; rows: HistogramSums[] } | undefined> {
     const context = this.contexts.get(name);
     if (!context) return undefined;
+    return { context, rows: await this.read(context, from, to, { segmentKeys: [OVERALL, ...context.model.spec.segmentKeys], byVersion: true }) };
+  }
+
+  /**
+   * Summed histograms of [from, to) after rebuilding its stale buckets. Drift resolves windows to its
+   * buckets: every bucket that starts in [from rounded down, to).
+   */
+  private async read(context: DriftContext, from: Date, to: Date, slice: { version?: number; segmentKeys: string[]; byVersion: boolean }): Promise<HistogramSums[]> {
     const start = bucketOf(from, this.options.bucketMs);
     await this.repair(context, start, to);
-    const rows = await this.repository.sumWindow({
-      model: name,
-      referenceId: context.referenceId,
-      from: start,
-      to,
-      segmentKeys: [OVERALL, ...context.model.spec.segmentKeys],
-      byVersion: true,
-    });
-    return { context, rows };
+    return this.repository.sumWindow({ model: context.model.name, referenceId: context.referenceId, from: start, to, ...slice });
   }
 
   /** D for every feature of a summed histogram, against the segment's own reference rows when it has enough. */
-  figures(context: DriftContext, totals: readonly number[] | undefined, segmentKey?: string, segmentValue?: string): Record<string, DriftFigures> {
+  figures(context: DriftContext, totals: readonly number[] | undefined, segmentKey?: string, segmentValue?: string): Record<string, FeatureDrift> {
     const { layout, profile } = context;
     const config: DriftConfig = context.model.config.drift;
     const size = layout.size;
@@ -194,7 +179,7 @@ export class DriftService {
     const missing = totals ? totals.slice(size) : [];
     const own = segmentKey === undefined || segmentValue === undefined ? undefined : profile.segments[segmentKey]?.[segmentValue];
     const segmentReference = own && own.rows >= config.minSamples ? own : undefined;
-    const result: Record<string, DriftFigures> = {};
+    const result: Record<string, FeatureDrift> = {};
     profile.features.forEach((feature, j) => {
       const reference = segmentReference?.features[feature.name] ?? feature;
       const current = layout.slice(j, counts, missing);

@@ -30,7 +30,7 @@ export function performanceMetrics(performance: Performance): Array<[string, num
  * A binary model's per-group figures of METRICS §4 that P does not carry: selectionRate (share decided
  * positive among all predictions, labeled or not), tpr and fpr of the positive class; nulls left out.
  */
-export function selectionRateOf(model: PerformanceModel, sums: PerformanceSums): Array<[string, number]> {
+export function groupFiguresOf(model: PerformanceModel, sums: PerformanceSums): Array<[string, number]> {
   if (model.task !== 'binary') return [];
   const group = classificationGroup(sums, model.loss.positiveIndex);
   return (['selectionRate', 'tpr', 'fpr'] as const).filter((name) => group[name] !== null).map((name) => [name, group[name] as number]);
@@ -69,7 +69,7 @@ export class PerformanceGauges {
             if (!merged.has(OVERALL) && segmentKey === OVERALL) merged.set(OVERALL, emptySums(model.classes));
             for (const [segment, sums] of merged) {
               const performance = computePerformance(model.task, sums, model.loss.positiveIndex);
-              for (const [metric, value] of [...performanceMetrics(performance), ...selectionRateOf(model, sums)]) {
+              for (const [metric, value] of [...performanceMetrics(performance), ...groupFiguresOf(model, sums)]) {
                 const labels = { model: served.name, version: version === undefined ? '' : String(version), segment_key: segmentKey, segment, metric, window: window.name };
                 samples.push({ labels, value });
               }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Database } from '../../database/database.js';
 import { emptySums, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
+import type { InsertPart } from '../predictions/prediction-log.repository.js';
 import type { BucketDelta } from './performance-deltas.js';
 
 /** Array cells summed by subscript in `sumWindow` (K ≤ 32 classes); larger matrices are summed through unnest. */
@@ -20,33 +21,34 @@ const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicte
 
 const UNNEST_TYPES = ['text', 'int', 'timestamptz', 'text', 'text', 'bigint', 'bigint', 'float8', 'float8', 'text', 'text', 'float8', 'float8', 'float8', 'float8', 'float8'];
 
-/** unnest() of a list of deltas: key columns, then SUM_COLUMNS, as `d`; parameters numbered from $first. */
-function unnestDeltas(deltas: BucketDelta[], extra: unknown[] = [], first = 1): { sql: string; params: unknown[] } {
+/** unnest() of the parameters of `deltaParams`, as `d` (key columns, then SUM_COLUMNS, then `n`), numbered from $first. */
+function unnestDeltas(first = 1): string {
+  return `unnest(${UNNEST_TYPES.map((type, i) => `$${first + i}::${type}[]`).join(', ')})
+    WITH ORDINALITY AS d(model, version, bucket, segment_key, segment_value, count, labeled, loss_sum, log_loss_sum,
+                         confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum, n)`;
+}
+
+/** One array per column of `unnestDeltas`. */
+function deltaParams(deltas: BucketDelta[]): unknown[] {
   const column = <T>(pick: (delta: BucketDelta) => T) => deltas.map(pick);
-  return {
-    sql: `unnest(${UNNEST_TYPES.map((type, i) => `$${first + i}::${type}[]`).join(', ')})
-            WITH ORDINALITY AS d(model, version, bucket, segment_key, segment_value, count, labeled, loss_sum, log_loss_sum,
-                                 confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum, n)`,
-    params: [
-      column((d) => d.model),
-      column((d) => d.version),
-      column((d) => d.bucket),
-      column((d) => d.segmentKey),
-      column((d) => d.segmentValue),
-      column((d) => d.sums.count),
-      column((d) => d.sums.labeled),
-      column((d) => d.sums.lossSum),
-      column((d) => d.sums.logLossSum),
-      column((d) => `{${d.sums.confusion.join(',')}}`),
-      column((d) => `{${d.sums.predicted.join(',')}}`),
-      column((d) => d.sums.maxProbSum),
-      column((d) => d.sums.maxProbLabeledSum),
-      column((d) => d.sums.entropySum),
-      column((d) => d.sums.absErrorSum),
-      column((d) => d.sums.squaredErrorSum),
-      ...extra,
-    ],
-  };
+  return [
+    column((d) => d.model),
+    column((d) => d.version),
+    column((d) => d.bucket),
+    column((d) => d.segmentKey),
+    column((d) => d.segmentValue),
+    column((d) => d.sums.count),
+    column((d) => d.sums.labeled),
+    column((d) => d.sums.lossSum),
+    column((d) => d.sums.logLossSum),
+    column((d) => `{${d.sums.confusion.join(',')}}`),
+    column((d) => `{${d.sums.predicted.join(',')}}`),
+    column((d) => d.sums.maxProbSum),
+    column((d) => d.sums.maxProbLabeledSum),
+    column((d) => d.sums.entropySum),
+    column((d) => d.sums.absErrorSum),
+    column((d) => d.sums.squaredErrorSum),
+  ];
 }
 
 const SELECT_DELTAS = `d.model, d.version, d.bucket, d.segment_key, d.segment_value, d.count, d.labeled, d.loss_sum, d.log_loss_sum,
@@ -73,14 +75,13 @@ export class PerformanceRepository {
   }
 
   /** The INSERT of `append`, to run inside another statement (the prediction log's); parameters from $first. */
-  appendPart(deltas: BucketDelta[]): { sql: (first: number) => string; params: unknown[] } | undefined {
+  appendPart(deltas: BucketDelta[]): InsertPart | undefined {
     if (deltas.length === 0) return undefined;
-    const { params } = unnestDeltas(deltas);
     return {
       sql: (first) =>
         `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS})
-         SELECT ${SELECT_DELTAS} FROM ${unnestDeltas([], [], first).sql} ORDER BY d.n`,
-      params,
+         SELECT ${SELECT_DELTAS} FROM ${unnestDeltas(first)} ORDER BY d.n`,
+      params: deltaParams(deltas),
     };
   }
 
@@ -127,10 +128,10 @@ export class PerformanceRepository {
         if (row.created_at > mine.updatedAt) mine.updatedAt = row.created_at;
       }
       const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
-      const { sql, params } = unnestDeltas(sorted, [sorted.map((delta) => delta.updatedAt)]);
+      const params = [...deltaParams(sorted), sorted.map((delta) => delta.updatedAt)];
       await client.query(
         `INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at)
-         SELECT ${SELECT_DELTAS}, u.updated_at FROM ${sql} JOIN unnest($17::timestamptz[]) WITH ORDINALITY AS u(updated_at, n) ON u.n = d.n
+         SELECT ${SELECT_DELTAS}, u.updated_at FROM ${unnestDeltas()} JOIN unnest($17::timestamptz[]) WITH ORDINALITY AS u(updated_at, n) ON u.n = d.n
           ORDER BY d.n
          ON CONFLICT (model, segment_key, bucket, segment_value, version) DO UPDATE SET
            count = t.count + EXCLUDED.count,

@@ -136,60 +136,44 @@ export class PredictionLogRepository {
 
   /** Ids, predictions and `part` in one statement: data-modifying CTEs all run, and commit or fail together. */
   private async insertAll(rows: PredictionRow[], part: InsertPart | undefined): Promise<void> {
-    const params: unknown[] = [
-      rows.map((row) => row.model),
-      rows.map((row) => row.id),
-      rows.map((row) => row.ts),
-      rows.map((row) => row.version),
-      rows.map((row) => JSON.stringify(row.features)),
-      rows.map((row) => JSON.stringify(row.output)),
-      rows.map((row) => JSON.stringify(row.segments)),
-    ];
+    const params = rowParams(rows);
     const extra = part ? `, part AS (${part.sql(params.length + 1)} RETURNING 1)` : '';
     if (part) params.push(...part.params);
     await this.database.pool.query({
       query_timeout: LOG_WRITE_TIMEOUT_MS,
-      // Ids in key order: concurrent batches take their index locks in the same order (no deadlock).
-      text: `WITH ids AS (
-         INSERT INTO prediction_ids (model, id, ts)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(model, id, ts) ORDER BY u.model, u.id
-         RETURNING 1),
-       logged AS (
-         INSERT INTO predictions (model, id, version, ts, features, output, segments)
-         SELECT * FROM unnest($1::text[], $2::text[], $4::int[], $3::timestamptz[], $5::jsonb[], $6::jsonb[], $7::jsonb[])
-         RETURNING 1)${extra}
-       SELECT 1`,
+      text: `WITH ids AS (${INSERT_IDS} RETURNING 1), logged AS (${INSERT_ROWS} RETURNING 1)${extra} SELECT 1`,
       values: params,
     } as pg.QueryConfig);
   }
 
   private async insertIds(client: pg.PoolClient, rows: PredictionRow[]): Promise<Set<string>> {
-    const { rows: inserted } = await client.query<{ model: string; id: string }>(
-      // In key order: concurrent batches then take their index locks in the same order (no deadlock).
-      `INSERT INTO prediction_ids (model, id, ts)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(model, id, ts) ORDER BY u.model, u.id
-       ON CONFLICT DO NOTHING RETURNING model, id`,
-      [rows.map((row) => row.model), rows.map((row) => row.id), rows.map((row) => row.ts)],
-    );
+    const { rows: inserted } = await client.query<{ model: string; id: string }>(`${INSERT_IDS} ON CONFLICT DO NOTHING RETURNING model, id`, rowParams(rows).slice(0, 3));
     return new Set(inserted.map(key));
   }
 
   private async insertPredictions(client: pg.PoolClient, rows: PredictionRow[]): Promise<void> {
-    await client.query(
-      `INSERT INTO predictions (model, id, version, ts, features, output, segments)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::jsonb[], $6::jsonb[], $7::jsonb[])`,
-      [
-        rows.map((row) => row.model),
-        rows.map((row) => row.id),
-        rows.map((row) => row.version),
-        rows.map((row) => row.ts),
-        rows.map((row) => JSON.stringify(row.features)),
-        rows.map((row) => JSON.stringify(row.output)),
-        rows.map((row) => JSON.stringify(row.segments)),
-      ],
-    );
+    await client.query(INSERT_ROWS, rowParams(rows));
   }
 }
+
+/** The parameters of INSERT_IDS ($1..$3) and INSERT_ROWS ($1..$7). */
+function rowParams(rows: PredictionRow[]): unknown[] {
+  return [
+    rows.map((row) => row.model),
+    rows.map((row) => row.id),
+    rows.map((row) => row.ts),
+    rows.map((row) => row.version),
+    rows.map((row) => JSON.stringify(row.features)),
+    rows.map((row) => JSON.stringify(row.output)),
+    rows.map((row) => JSON.stringify(row.segments)),
+  ];
+}
+
+// Ids in key order: concurrent batches take their index locks in the same order (no deadlock).
+const INSERT_IDS = `INSERT INTO prediction_ids (model, id, ts)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(model, id, ts) ORDER BY u.model, u.id`;
+const INSERT_ROWS = `INSERT INTO predictions (model, id, version, ts, features, output, segments)
+  SELECT * FROM unnest($1::text[], $2::text[], $4::int[], $3::timestamptz[], $5::jsonb[], $6::jsonb[], $7::jsonb[])`;
 
 function key(row: { model: string; id: string }): string {
   return `${row.model}\u0000${row.id}`;
@@ -199,4 +183,3 @@ function partitionName(day: number): string {
   return `predictions_p${new Date(day * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
-export { isConnectionError } from '../../database/database.js';

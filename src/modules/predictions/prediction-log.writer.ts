@@ -1,5 +1,6 @@
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { isConnectionError, type AfterInsert, type PredictionLogRepository, type UnitOutcome } from './prediction-log.repository.js';
+import { isConnectionError } from '../../database/database.js';
+import type { AfterInsert, PredictionLogRepository, UnitOutcome } from './prediction-log.repository.js';
 import type { PredictionSpool } from './prediction-spool.js';
 import type { PredictionUnit } from './prediction.types.js';
 

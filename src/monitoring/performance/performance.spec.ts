@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LossSpec } from '../losses/loss.js';
-import {
-  addSums,
-  classificationContribution,
-  computePerformance,
-  emptySums,
-  labeledContribution,
-  regressionContribution,
-  type PerformanceSums,
-} from './performance.js';
+import { computePerformance } from './performance.js';
+import { addSums, classificationContribution, emptySums, labeledContribution, regressionContribution, type PerformanceSums } from './performance-sums.js';
 
 const spec = (name: LossSpec['name'], positiveIndex: number): LossSpec => ({ name, params: {}, positiveIndex, threshold: 0.5 });
 

@@ -1,16 +1,5 @@
 import type { PerformanceSums } from './performance-sums.js';
 
-export {
-  addSums,
-  classificationContribution,
-  emptySums,
-  labeledContribution,
-  predictiveEntropy,
-  regressionContribution,
-  relabelContribution,
-  type LabeledPrediction,
-  type PerformanceSums,
-} from './performance-sums.js';
 
 /** A window's performance (METRICS §2); every 0/0 is null. Fields that do not fit the task are absent. */
 export interface Performance {
