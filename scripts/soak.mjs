@@ -241,7 +241,7 @@ async function main() {
   // What the log holds, read directly.
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const { rows } = await client.query('SELECT id, label IS NOT NULL AS labeled FROM predictions WHERE model = $1', [model]);
+  const { rows } = await client.query('SELECT p.id, l.id IS NOT NULL AS labeled FROM predictions p LEFT JOIN labels l ON l.model = p.model AND l.id = p.id WHERE p.model = $1', [model]);
   await client.end();
   const logged = new Map(rows.map((r) => [r.id, r.labeled]));
   const found = [...acked].filter((id) => logged.has(id)).length;

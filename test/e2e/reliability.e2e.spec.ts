@@ -38,7 +38,7 @@ function modelName(prefix: string): string {
 
 /** Logged predictions of `model`: id → label (null when unlabeled). */
 async function logged(model: string): Promise<Map<string, unknown>> {
-  const { rows } = await pool.query<{ id: string; label: unknown }>('SELECT id, label FROM predictions WHERE model = $1', [model]);
+  const { rows } = await pool.query<{ id: string; label: unknown }>('SELECT p.id, l.label FROM predictions p LEFT JOIN labels l ON l.model = p.model AND l.id = p.id WHERE p.model = $1', [model]);
   return new Map(rows.map((row) => [row.id, row.label]));
 }
 

@@ -144,9 +144,13 @@ describe('prediction log (real PostgreSQL)', () => {
     const { writer: log } = writer('group');
     expect(await log.append(unit(model, ['old-1'], longAgo))).toBe('logged');
     expect((await repository.findById(model, 'old-1'))?.ts.toISOString()).toBe(longAgo.toISOString());
+    await database.pool.query(`INSERT INTO labels (model, id, ts, label, loss, labeled_at) VALUES ($1, 'old-1', $2, '"yes"', 0.5, now())`, [model, longAgo]);
+    expect((await repository.findById(model, 'old-1'))?.label).toBe('yes');
     const dropped = await repository.dropPartitionsBefore(new Date('2001-02-05T00:00:00Z'));
     expect(dropped).toContain('predictions_p20010203');
     expect(await repository.findById(model, 'old-1')).toBeUndefined();
+    // Its label goes with it: an id logged again later must not inherit it.
+    expect((await database.pool.query('SELECT count(*)::int AS n FROM labels WHERE model = $1', [model])).rows[0].n).toBe(0);
   });
 });
 
@@ -166,6 +170,34 @@ describe('migrator', () => {
       expect(rows).toHaveLength(migrations.length);
       expect(rows[0].checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(rows[0].finished_at).not.toBeNull();
+    } finally {
+      await pool.end();
+      await admin.query(`DROP DATABASE ${name}`);
+      await admin.end();
+    }
+  });
+
+  it('moves the labels written into the prediction log before 20261128050000_labels into the labels table', async () => {
+    const admin = createPool(inject('databaseUrl'));
+    const name = `plumbline_migrate_labels_${Date.now().toString(36)}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${name}`;
+    const pool = createPool(url.toString());
+    try {
+      const migrations = readMigrations(MIGRATIONS_DIR);
+      await applyMigrations(pool, migrations.filter((m) => m.name < '20261128050000_labels'), quiet);
+      await pool.query(`CREATE TABLE predictions_p20261127 PARTITION OF predictions FOR VALUES FROM ('2026-11-27T00:00:00Z') TO ('2026-11-28T00:00:00Z')`);
+      await pool.query(
+        `INSERT INTO predictions (model, id, version, ts, features, output, segments, label, loss, labeled_at) VALUES
+           ('m', 'a', 1, '2026-11-27T10:00:00.123456Z', '{}', '[0.2, 0.8]', '{}', '"yes"', 0.223, '2026-11-27T12:00:00Z'),
+           ('m', 'b', 1, '2026-11-27T11:00:00Z', '{}', '[0.6, 0.4]', '{}', NULL, NULL, NULL)`,
+      );
+      await applyMigrations(pool, migrations, quiet);
+      const { rows } = await pool.query(`SELECT model, id, ts, label, loss, labeled_at FROM labels`);
+      expect(rows).toEqual([{ model: 'm', id: 'a', ts: new Date('2026-11-27T10:00:00.123Z'), label: 'yes', loss: 0.223, labeled_at: new Date('2026-11-27T12:00:00Z') }]);
+      const columns = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'predictions' ORDER BY ordinal_position`);
+      expect(columns.rows.map((row) => row.column_name)).toEqual(['model', 'id', 'version', 'ts', 'features', 'output', 'segments']);
     } finally {
       await pool.end();
       await admin.query(`DROP DATABASE ${name}`);

@@ -164,7 +164,9 @@ export class DriftRepository {
       const logged: LoggedRow[] = [];
       for (const [start, end] of ranges(buckets, bucketMs)) {
         const { rows } = await client.query(
-          `SELECT version, ts, features, output, segments, label FROM predictions WHERE model = $1 AND ts >= $2 AND ts < $3`,
+          `SELECT p.version, p.ts, p.features, p.output, p.segments, l.label
+             FROM predictions p LEFT JOIN labels l ON l.model = p.model AND l.id = p.id
+            WHERE p.model = $1 AND p.ts >= $2 AND p.ts < $3`,
           [model, start, end],
         );
         for (const row of rows) logged.push(row);
@@ -177,7 +179,9 @@ export class DriftRepository {
   /** Logged predictions of a window, oldest first (a reference taken from the log). */
   async loggedWindow(model: string, from: Date, to: Date, limit: number): Promise<LoggedRow[]> {
     const { rows } = await this.database.pool.query(
-      `SELECT version, ts, features, output, segments, label FROM predictions WHERE model = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT $4`,
+      `SELECT p.version, p.ts, p.features, p.output, p.segments, l.label
+             FROM predictions p LEFT JOIN labels l ON l.model = p.model AND l.id = p.id
+            WHERE p.model = $1 AND p.ts >= $2 AND p.ts < $3 ORDER BY p.ts LIMIT $4`,
       [model, from, to, limit],
     );
     return rows;

@@ -13,6 +13,8 @@ export interface LabelTarget {
 
 export interface LabelWrite {
   id: string;
+  /** The prediction's timestamp (kept with the label for retention). */
+  ts: Date;
   label: LabelValue;
   loss: number;
 }
@@ -24,7 +26,7 @@ export class LabelRace extends Error {
   }
 }
 
-/** All I/O on the labels of the prediction log and on pending labels. */
+/** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
   constructor(readonly database: Database) {}
 
@@ -33,53 +35,60 @@ export class LabelsRepository {
   }
 
   /**
-   * The logged predictions among `ids`; with `lock`, locked until the transaction ends (in id order: no
-   * deadlocks). Without, the writes that follow check that the labels are still those read here.
+   * The logged predictions among `ids` with their current labels, looked up in id order (neighbouring
+   * index pages). With `lock`, their `prediction_ids` rows stay locked until the transaction ends (in
+   * id order: no deadlocks); without, the writes that follow check that the labels are still those
+   * read here.
    */
   async readPredictions(client: pg.PoolClient, model: string, ids: string[], lock: boolean): Promise<LabelTarget[]> {
     const { rows } = await client.query(
-      `SELECT p.id, p.version, p.ts, p.output, p.segments, p.label
-         FROM unnest($2::text[]) AS u(id)
+      `SELECT i.id, p.version, p.ts, p.output, p.segments, l.label
+         FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
          JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
          JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
-        ${lock ? 'ORDER BY p.id FOR UPDATE OF p' : ''}`,
+         LEFT JOIN labels l ON l.model = i.model AND l.id = i.id
+        ${lock ? 'ORDER BY i.id FOR UPDATE OF i' : ''}`,
       [model, ids],
     );
     return rows;
   }
 
   /**
-   * Stores labels and losses. Rows are found through `prediction_ids` (not by a timestamp that went
-   * through a JS Date, which keeps only milliseconds). With `expected` (the labels as read without a
-   * lock), a row whose label changed since is not written and the whole write is a `LabelRace`; else
-   * every write must hit its row.
+   * Stores labels and losses, each guarded by the label read before (`expected`, null for none): a
+   * first label is inserted unless one arrived meanwhile, a replacement updates the row only if it
+   * still holds the label read. A write that misses is a `LabelRace` and the transaction is redone.
    */
-  async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date, expected?: Map<string, LabelValue | null>): Promise<void> {
-    if (writes.length === 0) return;
-    const guard = expected ? 'AND p.label IS NOT DISTINCT FROM u.expected' : '';
-    const { rowCount } = await client.query(
-      `UPDATE predictions p SET label = u.label, loss = u.loss, labeled_at = $5
-         FROM unnest($2::text[], $3::jsonb[], $4::float8[], $6::jsonb[]) AS u(id, label, loss, expected)
-         JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
-        WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts ${guard}`,
-      [
-        model,
-        writes.map((w) => w.id),
-        writes.map((w) => JSON.stringify(w.label)),
-        writes.map((w) => w.loss),
-        labeledAt,
-        writes.map((w) => {
-          const label = expected?.get(w.id);
-          return label === null || label === undefined ? null : JSON.stringify(label);
-        }),
-      ],
-    );
-    if (rowCount !== writes.length) {
-      if (expected) throw new LabelRace(writes.length - (rowCount ?? 0));
-      throw new Error(`label write hit ${rowCount} of ${writes.length} predictions`);
+  async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date, expected: Map<string, LabelValue | null>): Promise<void> {
+    const first = writes.filter((w) => (expected.get(w.id) ?? null) === null).sort(byId);
+    const replacing = writes.filter((w) => (expected.get(w.id) ?? null) !== null).sort(byId);
+    let written = 0;
+    if (first.length > 0) {
+      const { rowCount } = await client.query(
+        `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+         SELECT $1, u.id, u.ts, u.label, u.loss, $6 FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[], $5::float8[]) AS u(id, ts, label, loss)
+         ON CONFLICT (model, id) DO NOTHING`,
+        [model, first.map((w) => w.id), first.map((w) => w.ts), first.map((w) => JSON.stringify(w.label)), first.map((w) => w.loss), labeledAt],
+      );
+      written += rowCount ?? 0;
     }
+    if (replacing.length > 0) {
+      const { rowCount } = await client.query(
+        `UPDATE labels l SET label = u.label, loss = u.loss, labeled_at = $6
+           FROM unnest($2::text[], $3::jsonb[], $4::float8[], $5::jsonb[]) AS u(id, label, loss, expected)
+          WHERE l.model = $1 AND l.id = u.id AND l.label = u.expected`,
+        [
+          model,
+          replacing.map((w) => w.id),
+          replacing.map((w) => JSON.stringify(w.label)),
+          replacing.map((w) => w.loss),
+          replacing.map((w) => JSON.stringify(expected.get(w.id))),
+          labeledAt,
+        ],
+      );
+      written += rowCount ?? 0;
+    }
+    if (written !== writes.length) throw new LabelRace(writes.length - written);
   }
-
 
   /** Pending labels already held for `ids`, locked in id order (the order every writer of pending labels uses: no deadlocks). */
   async findPending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
@@ -161,4 +170,8 @@ export class LabelsRepository {
     );
     return { pending: rows[0].pending, expired: rows[0].expired };
   }
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -178,22 +178,23 @@ export class LabelsService {
 
   /**
    * Runs `work` reading the predictions without locks (labels rarely race, and locking every row costs
-   * a write per row); if a label changed before it was written, or the unordered guarded writes of two
-   * calls deadlocked (PostgreSQL aborts one), the transaction rolled back and the work is redone with
-   * locks taken in id order — a few times, as a locking call can still be chosen as a deadlock victim
-   * by a concurrent unlocked one.
+   * a write per row); if a label changed before it was written, or the guarded writes of two calls
+   * deadlocked (PostgreSQL aborts one), the transaction rolled back and the work is redone with the
+   * predictions locked in id order. Locks exclude other locking calls, not a concurrent unlocked one,
+   * which can still win a label or a deadlock: so a few times.
    */
   private async optimistically<T>(work: (lock: boolean) => Promise<T>): Promise<T> {
+    const retried = (error: unknown) => error instanceof LabelRace || isDeadlock(error);
     try {
       return await work(false);
     } catch (error) {
-      if (!(error instanceof LabelRace) && !isDeadlock(error)) throw error;
+      if (!retried(error)) throw error;
     }
     for (let attempt = 1; ; attempt++) {
       try {
         return await work(true);
       } catch (error) {
-        if (attempt >= 3 || !isDeadlock(error)) throw error;
+        if (attempt >= 3 || !retried(error)) throw error;
       }
     }
   }
@@ -202,7 +203,8 @@ export class LabelsService {
   private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean, lock: boolean): Promise<Applied> {
     const read = await this.labels.readPredictions(client, name, items.map((item) => item.id), lock);
     const targets = new Map(read.map((target) => [target.id, target]));
-    const expected = lock ? undefined : new Map(read.map((target) => [target.id, target.label]));
+    // The labels as read, before this call changes them: each write is guarded by its own.
+    const expected = new Map(read.map((target) => [target.id, target.label]));
     const batch: Batch = { now: new Date(), writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
     let joined = 0;
     if (keepPending) {
@@ -254,7 +256,7 @@ export class LabelsService {
     const loss = Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
     batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
     // One write per prediction (the last label wins), and later labels of this batch see this one.
-    batch.writes.set(item.id, { id: item.id, label: item.value, loss });
+    batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
     const previous = target.label;
     target.label = item.value;
     batch.observed.push({ target, previous, label: item.value, loss, labeledAt: batch.now });

@@ -27,6 +27,7 @@ const LOG_WRITE_TIMEOUT_MS = 5_000;
 /** All I/O on the prediction log tables (`predictions`, partitioned by day, and `prediction_ids`). */
 export class PredictionLogRepository {
   private readonly knownPartitions = new Set<string>();
+  private labelsSwept = false;
 
   constructor(private readonly database: Database) {}
 
@@ -69,8 +70,9 @@ export class PredictionLogRepository {
 
   async findById(model: string, id: string): Promise<StoredPrediction | undefined> {
     const { rows } = await this.database.pool.query(
-      `SELECT p.model, p.id, p.version, p.ts, p.features, p.output, p.segments, p.label, p.loss, p.labeled_at
+      `SELECT p.model, p.id, p.version, p.ts, p.features, p.output, p.segments, l.label, l.loss, l.labeled_at
          FROM prediction_ids i JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
+         LEFT JOIN labels l ON l.model = i.model AND l.id = i.id
         WHERE i.model = $1 AND i.id = $2`,
       [model, id],
     );
@@ -113,7 +115,7 @@ export class PredictionLogRepository {
     }
   }
 
-  /** Drops the daily partitions wholly older than `cutoff`, and their ids. Returns the dropped names. */
+  /** Drops the daily partitions wholly older than `cutoff`, and their ids and labels. Returns the dropped names. */
   async dropPartitionsBefore(cutoff: Date): Promise<string[]> {
     const { rows } = await this.database.pool.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -129,6 +131,12 @@ export class PredictionLogRepository {
       await this.database.pool.query(`DROP TABLE IF EXISTS ${name}`);
       this.knownPartitions.delete(name);
       dropped.push(name);
+    }
+    // The labels of dropped days (a full scan of the narrow table: when days were dropped, and once
+    // per process for a drop cut short by a crash).
+    if (dropped.length > 0 || !this.labelsSwept) {
+      await this.database.pool.query('DELETE FROM labels WHERE ts < $1', [new Date(cutoffDay * DAY_MS)]);
+      this.labelsSwept = true;
     }
     await this.database.pool.query('DELETE FROM prediction_ids WHERE ts < $1', [new Date(cutoffDay * DAY_MS)]);
     return dropped;
