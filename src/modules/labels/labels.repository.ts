@@ -2,6 +2,8 @@ import type pg from 'pg';
 import type { Database } from '../../database/database.js';
 import type { LabelValue } from './label-value.js';
 
+const UNIQUE_VIOLATION = '23505';
+
 export interface LabelTarget {
   id: string;
   version: number;
@@ -55,39 +57,35 @@ export class LabelsRepository {
 
   /**
    * Stores labels and losses, each guarded by the label read before (`expected`, null for none): a
-   * first label is inserted unless one arrived meanwhile, a replacement updates the row only if it
-   * still holds the label read. A write that misses is a `LabelRace` and the transaction is redone.
+   * first label is inserted (a label that arrived meanwhile is a unique violation), a replacement
+   * updates the row only if it still holds the label read. A write that misses is a `LabelRace`: the
+   * transaction is redone. The rows go as one JSON parameter (cheaper to send and to parse than one
+   * array per column).
    */
   async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date, expected: Map<string, LabelValue | null>): Promise<void> {
     const first = writes.filter((w) => (expected.get(w.id) ?? null) === null).sort(byId);
     const replacing = writes.filter((w) => (expected.get(w.id) ?? null) !== null).sort(byId);
-    let written = 0;
     if (first.length > 0) {
-      const { rowCount } = await client.query(
-        `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-         SELECT $1, u.id, u.ts, u.label, u.loss, $6 FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[], $5::float8[]) AS u(id, ts, label, loss)
-         ON CONFLICT (model, id) DO NOTHING`,
-        [model, first.map((w) => w.id), first.map((w) => w.ts), first.map((w) => JSON.stringify(w.label)), first.map((w) => w.loss), labeledAt],
-      );
-      written += rowCount ?? 0;
+      try {
+        await client.query(
+          `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+           SELECT $1, u.id, u.ts, u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ts timestamptz, label jsonb, loss float8)`,
+          [model, JSON.stringify(first), labeledAt],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new LabelRace(1);
+        throw error;
+      }
     }
     if (replacing.length > 0) {
       const { rowCount } = await client.query(
-        `UPDATE labels l SET label = u.label, loss = u.loss, labeled_at = $6
-           FROM unnest($2::text[], $3::jsonb[], $4::float8[], $5::jsonb[]) AS u(id, label, loss, expected)
+        `UPDATE labels l SET label = u.label, loss = u.loss, labeled_at = $3
+           FROM json_to_recordset($2::json) AS u(id text, label jsonb, loss float8, expected jsonb)
           WHERE l.model = $1 AND l.id = u.id AND l.label = u.expected`,
-        [
-          model,
-          replacing.map((w) => w.id),
-          replacing.map((w) => JSON.stringify(w.label)),
-          replacing.map((w) => w.loss),
-          replacing.map((w) => JSON.stringify(expected.get(w.id))),
-          labeledAt,
-        ],
+        [model, JSON.stringify(replacing.map((w) => ({ id: w.id, label: w.label, loss: w.loss, expected: expected.get(w.id) }))), labeledAt],
       );
-      written += rowCount ?? 0;
+      if (rowCount !== replacing.length) throw new LabelRace(replacing.length - (rowCount ?? 0));
     }
-    if (written !== writes.length) throw new LabelRace(writes.length - written);
   }
 
   /** Pending labels already held for `ids`, locked in id order (the order every writer of pending labels uses: no deadlocks). */

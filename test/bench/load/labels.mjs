@@ -1,6 +1,9 @@
 // Load generator for the labels section, run as its own process (JSON in on stdin, JSON out on stdout).
 //   mode "http": POST /api/models/<model>/labels, `batch` labels per call, `concurrency` calls in flight
 //   mode "copy": the same (id, label) rows through a plain COPY into an unlogged table
+//   mode "lookup": only the read every label needs (its prediction's output, version, segments by id),
+//                  `batch` ids per statement on `concurrency` connections: a ceiling for any design that
+//                  computes each label's loss from the logged output
 // Bodies and COPY text are built before the clock starts: only the server's (or PostgreSQL's) work is timed.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,6 +30,37 @@ if (input.mode === 'copy') {
   const { rows: counted } = await client.query('SELECT count(*)::int AS n FROM bench_copy_labels');
   await client.end();
   console.log(JSON.stringify({ sent: rows.length, copied: counted[0].n, elapsedMs }));
+} else if (input.mode === 'lookup') {
+  const clients = await Promise.all(
+    Array.from({ length: input.concurrency }, async () => {
+      const client = new pg.Client({ connectionString: input.databaseUrl });
+      await client.connect();
+      return client;
+    }),
+  );
+  const batches = [];
+  for (let i = 0; i < rows.length; i += input.batch) batches.push(rows.slice(i, i + input.batch).map(([id]) => id));
+  let next = 0;
+  let read = 0;
+  const worker = async (client) => {
+    for (;;) {
+      const index = next++;
+      if (index >= batches.length) return;
+      const result = await client.query(
+        `SELECT i.id, p.version, p.ts, p.output, p.segments
+           FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
+           JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
+           JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts`,
+        [input.model, batches[index]],
+      );
+      read += result.rows.length;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(clients.map(worker));
+  const elapsedMs = performance.now() - start;
+  await Promise.all(clients.map((client) => client.end()));
+  console.log(JSON.stringify({ sent: rows.length, read, elapsedMs }));
 } else {
   const url = `${input.url}/api/models/${encodeURIComponent(input.model)}/labels`;
   const bodies = [];
