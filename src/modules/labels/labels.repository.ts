@@ -43,16 +43,19 @@ export class LabelsRepository {
    * read here.
    */
   async readPredictions(client: pg.PoolClient, model: string, ids: string[], lock: boolean): Promise<LabelTarget[]> {
+    // One JSON text for all rows: parsed natively, several times cheaper than row-by-row decoding.
     const { rows } = await client.query(
-      `SELECT i.id, p.version, p.ts, p.output, p.segments, l.label
-         FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
-         JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
-         JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
-         LEFT JOIN labels l ON l.model = i.model AND l.id = i.id
-        ${lock ? 'ORDER BY i.id FOR UPDATE OF i' : ''}`,
+      `SELECT json_agg(json_build_array(t.id, t.version, t.ms, t.output, t.segments, t.label))::text AS rows FROM (
+         SELECT i.id, p.version, extract(epoch FROM p.ts) * 1000 AS ms, p.output, p.segments, l.label
+           FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
+           JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
+           JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
+           LEFT JOIN labels l ON l.model = i.model AND l.id = i.id
+          ${lock ? 'ORDER BY i.id FOR UPDATE OF i' : ''}) AS t`,
       [model, ids],
     );
-    return rows;
+    const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>, LabelValue | null]>;
+    return read.map(([id, version, ms, output, segments, label]) => ({ id, version, ts: new Date(ms), output, segments, label }));
   }
 
   /**

@@ -19,40 +19,56 @@ export interface WindowQuery {
 /** The columns of an aggregate row after its key, in the order the SQL below lists them. */
 const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum`;
 
-const UNNEST_TYPES = ['text', 'int', 'timestamptz', 'text', 'text', 'bigint', 'bigint', 'float8', 'float8', 'text', 'text', 'float8', 'float8', 'float8', 'float8', 'float8'];
-
-/** unnest() of the parameters of `deltaParams`, as `d` (key columns, then SUM_COLUMNS, then `n`), numbered from $first. */
-function unnestDeltas(first = 1): string {
-  return `unnest(${UNNEST_TYPES.map((type, i) => `$${first + i}::${type}[]`).join(', ')})
-    WITH ORDINALITY AS d(model, version, bucket, segment_key, segment_value, count, labeled, loss_sum, log_loss_sum,
-                         confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum, n)`;
+/**
+ * Delta rows travel as one JSON array of small objects (`deltasJson`), expanded by `json_to_recordset`
+ * in order: one parameter whatever the number of rows, cheaper to write and to parse on both sides than
+ * one PostgreSQL array per column. Keys are short, zero scalars are left out (a label's delta has no
+ * count, a prediction's no loss), times are epoch milliseconds. Numbers keep their exact value
+ * (shortest round-trip representation both ways).
+ */
+function deltaRecords(param: number): string {
+  return `ROWS FROM (json_to_recordset($${param}::json) AS (m text, v int, b float8, k text, s text, c bigint, l bigint, ls float8, ll float8,
+      cf bigint[], pr bigint[], mp float8, ml float8, en float8, ae float8, se float8, u float8)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, u, n)`;
 }
 
-/** One array per column of `unnestDeltas`. */
-function deltaParams(deltas: BucketDelta[]): unknown[] {
-  const column = <T>(pick: (delta: BucketDelta) => T) => deltas.map(pick);
-  return [
-    column((d) => d.model),
-    column((d) => d.version),
-    column((d) => d.bucket),
-    column((d) => d.segmentKey),
-    column((d) => d.segmentValue),
-    column((d) => d.sums.count),
-    column((d) => d.sums.labeled),
-    column((d) => d.sums.lossSum),
-    column((d) => d.sums.logLossSum),
-    column((d) => `{${d.sums.confusion.join(',')}}`),
-    column((d) => `{${d.sums.predicted.join(',')}}`),
-    column((d) => d.sums.maxProbSum),
-    column((d) => d.sums.maxProbLabeledSum),
-    column((d) => d.sums.entropySum),
-    column((d) => d.sums.absErrorSum),
-    column((d) => d.sums.squaredErrorSum),
-  ];
+/** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS). */
+const SELECT_DELTAS = `d.m, d.v, to_timestamp(d.b / 1000), d.k, d.s, coalesce(d.c, 0), coalesce(d.l, 0), coalesce(d.ls, 0), coalesce(d.ll, 0),
+  d.cf, d.pr, coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0)`;
+
+/** A delta keyed by time in epoch milliseconds, with the time it was last changed (`compact`). */
+type TimedDelta = Omit<BucketDelta, 'bucket'> & { bucket: number; updatedAt?: number };
+
+/** The JSON parameter of `deltaRecords`. */
+function deltasJson(deltas: Array<BucketDelta | TimedDelta>): string {
+  const nonZero = (x: number) => (x === 0 ? undefined : x);
+  return JSON.stringify(
+    deltas.map((delta) => {
+      const { sums } = delta;
+      return {
+        m: delta.model,
+        v: delta.version,
+        b: typeof delta.bucket === 'number' ? delta.bucket : delta.bucket.getTime(),
+        k: delta.segmentKey,
+        s: delta.segmentValue,
+        c: nonZero(sums.count),
+        l: nonZero(sums.labeled),
+        ls: nonZero(sums.lossSum),
+        ll: nonZero(sums.logLossSum),
+        cf: sums.confusion,
+        pr: sums.predicted,
+        mp: nonZero(sums.maxProbSum),
+        ml: nonZero(sums.maxProbLabeledSum),
+        en: nonZero(sums.entropySum),
+        ae: nonZero(sums.absErrorSum),
+        se: nonZero(sums.squaredErrorSum),
+        u: 'updatedAt' in delta ? delta.updatedAt : undefined,
+      };
+    }),
+  );
 }
 
-const SELECT_DELTAS = `d.model, d.version, d.bucket, d.segment_key, d.segment_value, d.count, d.labeled, d.loss_sum, d.log_loss_sum,
-  d.confusion::bigint[], d.predicted::bigint[], d.max_prob_sum, d.max_prob_labeled_sum, d.entropy_sum, d.abs_error_sum, d.squared_error_sum`;
+/** A delta row as `compact` reads it back: the key, the sums in SUM_COLUMNS order, created_at (epoch ms). */
+type MovedDelta = [string, number, number, string, string, number, number, number, number, number[], number[], number, number, number, number, number, number];
 
 /** a + b element-wise; an empty array (a row written before the column had cells) adds nothing. */
 function addCells(a: number[], b: number[]): number[] {
@@ -80,8 +96,8 @@ export class PerformanceRepository {
     return {
       sql: (first) =>
         `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS})
-         SELECT ${SELECT_DELTAS} FROM ${unnestDeltas(first)} ORDER BY d.n`,
-      params: deltaParams(deltas),
+         SELECT ${SELECT_DELTAS} FROM ${deltaRecords(first)} ORDER BY d.n`,
+      params: [deltasJson(deltas)],
     };
   }
 
@@ -92,47 +108,37 @@ export class PerformanceRepository {
    */
   async compact(limit = 20_000): Promise<number> {
     return this.database.transaction(async (client) => {
-      const { rows } = await client.query(
-        `DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING model, version, bucket, segment_key, segment_value, count::float8 AS count, labeled::float8 AS labeled, loss_sum,
-                   log_loss_sum, confusion::float8[] AS confusion, predicted::float8[] AS predicted, max_prob_sum, max_prob_labeled_sum,
-                   entropy_sum, abs_error_sum, squared_error_sum, created_at`,
+      // The folded rows come back as one JSON text (times as epoch milliseconds).
+      const { rows: [{ moved }] } = await client.query(
+        `WITH moved AS (
+           DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at)
+         SELECT json_agg(json_build_array(model, version, extract(epoch FROM bucket) * 1000, segment_key, segment_value, ${SUM_COLUMNS},
+                                          extract(epoch FROM created_at) * 1000))::text AS moved
+           FROM moved`,
         [limit],
       );
-      if (rows.length === 0) return 0;
-      const merged = new Map<string, BucketDelta & { updatedAt: Date }>();
-      for (const row of rows) {
-        const key = `${row.model}\u0000${row.segment_key}\u0000${row.bucket.getTime()}\u0000${row.segment_value}\u0000${row.version}`;
-        const sums: PerformanceSums = {
-          count: row.count,
-          labeled: row.labeled,
-          lossSum: row.loss_sum,
-          logLossSum: row.log_loss_sum,
-          confusion: row.confusion,
-          predicted: row.predicted,
-          maxProbSum: row.max_prob_sum,
-          maxProbLabeledSum: row.max_prob_labeled_sum,
-          entropySum: row.entropy_sum,
-          absErrorSum: row.abs_error_sum,
-          squaredErrorSum: row.squared_error_sum,
-        };
+      if (moved === null) return 0;
+      const rows = JSON.parse(moved) as MovedDelta[];
+      const merged = new Map<string, TimedDelta & { updatedAt: number }>();
+      for (const [model, version, bucket, segmentKey, segmentValue, count, labeled, lossSum, logLossSum, confusion, predicted, maxProbSum, maxProbLabeledSum, entropySum, absErrorSum, squaredErrorSum, createdAt] of rows) {
+        const key = `${model}\u0000${segmentKey}\u0000${bucket}\u0000${segmentValue}\u0000${version}`;
+        const sums: PerformanceSums = { count, labeled, lossSum, logLossSum, confusion, predicted, maxProbSum, maxProbLabeledSum, entropySum, absErrorSum, squaredErrorSum };
         const mine = merged.get(key);
         if (!mine) {
-          merged.set(key, { model: row.model, version: row.version, bucket: row.bucket, segmentKey: row.segment_key, segmentValue: row.segment_value, sums, updatedAt: row.created_at });
+          merged.set(key, { model, version, bucket, segmentKey, segmentValue, sums, updatedAt: createdAt });
           continue;
         }
         for (const field of Object.keys(sums) as Array<keyof PerformanceSums>) {
           if (field === 'confusion' || field === 'predicted') mine.sums[field] = addCells(mine.sums[field], sums[field]);
           else mine.sums[field] += sums[field];
         }
-        if (row.created_at > mine.updatedAt) mine.updatedAt = row.created_at;
+        if (createdAt > mine.updatedAt) mine.updatedAt = createdAt;
       }
       const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
-      const params = [...deltaParams(sorted), sorted.map((delta) => delta.updatedAt)];
       await client.query(
         `INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at)
-         SELECT ${SELECT_DELTAS}, u.updated_at FROM ${unnestDeltas()} JOIN unnest($17::timestamptz[]) WITH ORDINALITY AS u(updated_at, n) ON u.n = d.n
-          ORDER BY d.n
+         SELECT ${SELECT_DELTAS}, to_timestamp(d.u / 1000) FROM ${deltaRecords(1)} ORDER BY d.n
          ON CONFLICT (model, segment_key, bucket, segment_value, version) DO UPDATE SET
            count = t.count + EXCLUDED.count,
            labeled = t.labeled + EXCLUDED.labeled,
@@ -152,7 +158,7 @@ export class PerformanceRepository {
            abs_error_sum = t.abs_error_sum + EXCLUDED.abs_error_sum,
            squared_error_sum = t.squared_error_sum + EXCLUDED.squared_error_sum,
            updated_at = greatest(t.updated_at, EXCLUDED.updated_at)`,
-        params,
+        [deltasJson(sorted)],
       );
       return rows.length;
     });
