@@ -72,8 +72,8 @@ export class LabelsRepository {
       try {
         await client.query(
           `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-           SELECT $1, u.id, u.ts, u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ts timestamptz, label jsonb, loss float8)`,
-          [model, JSON.stringify(first), labeledAt],
+           SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)`,
+          [model, JSON.stringify(first.map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss }))), labeledAt],
         );
       } catch (error) {
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new LabelRace(1);

@@ -28,14 +28,15 @@ export class DeltaCollector {
   constructor(private readonly bucketMs: number) {}
 
   add(model: string, version: number, ts: Date, segments: Record<string, string>, classes: number, contribution: Partial<PerformanceSums>): void {
-    const bucket = bucketOf(ts, this.bucketMs);
-    const keys: Array<[string, string]> = [[OVERALL, OVERALL], ...Object.entries(segments)];
-    for (const [segmentKey, segmentValue] of keys) {
-      const key = `${model}\u0000${segmentKey}\u0000${bucket.getTime()}\u0000${segmentValue}\u0000${version}`;
+    const start = Math.floor(ts.getTime() / this.bucketMs) * this.bucketMs;
+    const row = (segmentKey: string, segmentValue: string) => {
+      const key = `${model}\u0000${segmentKey}\u0000${start}\u0000${segmentValue}\u0000${version}`;
       let delta = this.deltas.get(key);
-      if (!delta) this.deltas.set(key, (delta = { model, version, bucket, segmentKey, segmentValue, sums: emptySums(classes) }));
+      if (!delta) this.deltas.set(key, (delta = { model, version, bucket: new Date(start), segmentKey, segmentValue, sums: emptySums(classes) }));
       accumulate(delta.sums, contribution);
-    }
+    };
+    row(OVERALL, OVERALL);
+    for (const segmentKey in segments) row(segmentKey, segments[segmentKey]);
   }
 
   get size(): number {
