@@ -2,14 +2,13 @@ import type pg from 'pg';
 import type { Database } from '../../database/database.js';
 import type { LabelValue } from './label-value.js';
 
-const UNIQUE_VIOLATION = '23505';
-
 export interface LabelTarget {
   id: string;
   version: number;
   ts: Date;
   output: unknown;
   segments: Record<string, string>;
+  /** The stored label, once the transaction has inserted or locked it. */
   label: LabelValue | null;
 }
 
@@ -21,13 +20,6 @@ export interface LabelWrite {
   loss: number;
 }
 
-/** Labels read without a lock changed before they were written: the call is redone with locks. */
-export class LabelRace extends Error {
-  constructor(readonly rows: number) {
-    super(`${rows} label(s) changed concurrently`);
-  }
-}
-
 /** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
   constructor(readonly database: Database) {}
@@ -37,58 +29,57 @@ export class LabelsRepository {
   }
 
   /**
-   * The logged predictions among `ids` with their current labels, looked up in id order (neighbouring
-   * index pages). With `lock`, their `prediction_ids` rows stay locked until the transaction ends (in
-   * id order: no deadlocks); without, the writes that follow check that the labels are still those
-   * read here.
+   * The logged predictions among `ids` (their labels unknown until `insertLabels`/`lockLabels`),
+   * looked up in id order (neighbouring index pages), as one JSON text: parsed natively, several times
+   * cheaper than decoding row by row.
    */
-  async readPredictions(client: pg.PoolClient, model: string, ids: string[], lock: boolean): Promise<LabelTarget[]> {
-    // One JSON text for all rows: parsed natively, several times cheaper than row-by-row decoding.
+  async readPredictions(client: pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
     const { rows } = await client.query(
-      `SELECT json_agg(json_build_array(t.id, t.version, t.ms, t.output, t.segments, t.label))::text AS rows FROM (
-         SELECT i.id, p.version, extract(epoch FROM p.ts) * 1000 AS ms, p.output, p.segments, l.label
+      `SELECT json_agg(json_build_array(t.id, t.version, t.ms, t.output, t.segments))::text AS rows FROM (
+         SELECT i.id, p.version, extract(epoch FROM p.ts) * 1000 AS ms, p.output, p.segments
            FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
            JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
-           JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
-           LEFT JOIN labels l ON l.model = i.model AND l.id = i.id
-          ${lock ? 'ORDER BY i.id FOR UPDATE OF i' : ''}) AS t`,
+           JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts) AS t`,
       [model, ids],
     );
-    const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>, LabelValue | null]>;
-    return read.map(([id, version, ms, output, segments, label]) => ({ id, version, ts: new Date(ms), output, segments, label }));
+    const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>]>;
+    return read.map(([id, version, ms, output, segments]) => ({ id, version, ts: new Date(ms), output, segments, label: null }));
   }
 
   /**
-   * Stores labels and losses, each guarded by the label read before (`expected`, null for none): a
-   * first label is inserted (a label that arrived meanwhile is a unique violation), a replacement
-   * updates the row only if it still holds the label read. A write that misses is a `LabelRace`: the
-   * transaction is redone. The rows go as one JSON parameter (cheaper to send and to parse than one
-   * array per column).
+   * Inserts first labels, in id order; an id labeled already (or by a concurrent transaction, which
+   * this waits for) is left as it is. Returns the ids inserted. The rows go as one JSON parameter.
    */
-  async writeLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date, expected: Map<string, LabelValue | null>): Promise<void> {
-    const first = writes.filter((w) => (expected.get(w.id) ?? null) === null).sort(byId);
-    const replacing = writes.filter((w) => (expected.get(w.id) ?? null) !== null).sort(byId);
-    if (first.length > 0) {
-      try {
-        await client.query(
-          `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-           SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)`,
-          [model, JSON.stringify(first.map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss }))), labeledAt],
-        );
-      } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new LabelRace(1);
-        throw error;
-      }
-    }
-    if (replacing.length > 0) {
-      const { rowCount } = await client.query(
-        `UPDATE labels l SET label = u.label, loss = u.loss, labeled_at = $3
-           FROM json_to_recordset($2::json) AS u(id text, label jsonb, loss float8, expected jsonb)
-          WHERE l.model = $1 AND l.id = u.id AND l.label = u.expected`,
-        [model, JSON.stringify(replacing.map((w) => ({ id: w.id, label: w.label, loss: w.loss, expected: expected.get(w.id) }))), labeledAt],
-      );
-      if (rowCount !== replacing.length) throw new LabelRace(replacing.length - (rowCount ?? 0));
-    }
+  async insertLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<Set<string>> {
+    if (writes.length === 0) return new Set();
+    const sorted = [...writes].sort(byId);
+    const { rows } = await client.query(
+      `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+       SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)
+       ON CONFLICT (model, id) DO NOTHING
+       RETURNING id`,
+      [model, JSON.stringify(sorted.map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss }))), labeledAt],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** The stored labels among `ids`, locked until the transaction ends (in id order: no deadlocks). */
+  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await client.query('SELECT id, label FROM labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
+    return new Map(rows.map((row) => [row.id, row.label]));
+  }
+
+  /** Replaces labels this transaction inserted or locked. */
+  async updateLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
+    if (writes.length === 0) return;
+    const { rowCount } = await client.query(
+      `UPDATE labels l SET label = u.label, loss = u.loss, labeled_at = $3
+         FROM json_to_recordset($2::json) AS u(id text, label jsonb, loss float8)
+        WHERE l.model = $1 AND l.id = u.id`,
+      [model, JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, label: w.label, loss: w.loss }))), labeledAt],
+    );
+    if (rowCount !== writes.length) throw new Error(`label update hit ${rowCount} of ${writes.length} labels`);
   }
 
   /** Pending labels already held for `ids`, locked in id order (the order every writer of pending labels uses: no deadlocks). */
@@ -114,7 +105,7 @@ export class LabelsRepository {
   }
 
   /**
-   * Takes (deletes and returns) the pending labels of `ids`, whose predictions the caller has locked.
+   * Takes (deletes and returns) the pending labels of `ids` (logged predictions).
    * Rows the sweep holds are skipped: it is about to join them, and waiting for it could deadlock.
    */
   async takePending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {

@@ -11,7 +11,7 @@ import { performanceModelOf, type PerformanceModel } from '../performance/perfor
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { outputOf, parseLabel, type LabelValue } from './label-value.js';
 import { LabelsError, LabelsErrorCode } from './labels.errors.js';
-import { LabelRace, type LabelsRepository, type LabelTarget, type LabelWrite } from './labels.repository.js';
+import type { LabelsRepository, LabelTarget, LabelWrite } from './labels.repository.js';
 
 export interface LabelsResult {
   matched: number;
@@ -121,9 +121,9 @@ export class LabelsService {
     });
     if (accepted.size > 0) {
       const items = [...accepted.values()];
-      const { observed, joined } = await this.optimistically((lock) => {
+      const { observed, joined } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
-        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, overwrite, attempt, true, lock)), attempt }));
+        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
         result.matched += attempt.matched;
         result.pending += attempt.pending;
@@ -145,7 +145,7 @@ export class LabelsService {
     let joined = 0;
     for (;;) {
       const result: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
-      const { taken, observed } = await this.optimistically((lock) => {
+      const { taken, observed } = await this.retryingDeadlocks(() => {
         result.matched = 0;
         result.rejected = [];
         return this.labels.transaction(async (client) => {
@@ -154,7 +154,7 @@ export class LabelsService {
             const parsed = parseLabel(model, label);
             return 'error' in parsed ? undefined : { id, ...parsed };
           });
-          const { observed: labeled } = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false, lock);
+          const { observed: labeled } = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false);
           return { taken: pending.length, observed: labeled };
         });
       });
@@ -177,60 +177,68 @@ export class LabelsService {
   }
 
   /**
-   * Runs `work` reading the predictions without locks (labels rarely race, and locking every row costs
-   * a write per row); if a label changed before it was written, or the guarded writes of two calls
-   * deadlocked (PostgreSQL aborts one), the transaction rolled back and the work is redone with the
-   * predictions locked in id order. Locks exclude other locking calls, not a concurrent unlocked one,
-   * which can still win a label or a deadlock: so a few times.
+   * Runs `work` again when PostgreSQL aborted it to break a deadlock (labels and pending labels are
+   * written in id order, but a prediction logged meanwhile can move an id from one table's turn to
+   * the other's), a few times.
    */
-  private async optimistically<T>(work: (lock: boolean) => Promise<T>): Promise<T> {
-    const retried = (error: unknown) => error instanceof LabelRace || isDeadlock(error);
-    try {
-      return await work(false);
-    } catch (error) {
-      if (!retried(error)) throw error;
-    }
+  private async retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await work(true);
+        return await work();
       } catch (error) {
-        if (attempt >= 3 || !retried(error)) throw error;
+        if (attempt >= 3 || !isDeadlock(error)) throw error;
       }
     }
   }
 
-  /** Labels the logged predictions among `items` (and holds the rest when `keepPending`); returns what was labeled. */
-  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean, lock: boolean): Promise<Applied> {
-    const read = await this.labels.readPredictions(client, name, items.map((item) => item.id), lock);
+  /**
+   * Labels the logged predictions among `items` (and holds the rest when `keepPending`); returns what
+   * was labeled. Each prediction's first label of this call is inserted at once (the common case: one
+   * index insert, no lookup); where a label is stored already — by an earlier call, or by a concurrent
+   * one, which the insert waits for — it is read and locked instead, and the duplicate and overwrite
+   * rules apply against it.
+   */
+  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean): Promise<Applied> {
+    const read = await this.labels.readPredictions(client, name, items.map((item) => item.id));
     const targets = new Map(read.map((target) => [target.id, target]));
-    // The labels as read, before this call changes them: each write is guarded by its own.
-    const expected = new Map(read.map((target) => [target.id, target.label]));
     const batch: Batch = { now: new Date(), writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
-    let joined = 0;
+    // A label still pending for a prediction that is logged by now is joined first, so that this call's
+    // duplicate and overwrite rules see it (and a later join cannot drop it or override this call).
+    const joining: Accepted[] = [];
     if (keepPending) {
-      // A label still pending for a prediction that is logged by now is joined first, so that this call's
-      // duplicate and overwrite rules see it (and a later join cannot drop it or override this call).
       const held = await this.labels.takePending(client, name, items.filter((item) => targets.has(item.id)).map((item) => item.id));
-      const joinResult: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
       for (const [id, label] of held) {
         const parsed = parseLabel(model, label);
-        if (!('error' in parsed)) this.label(name, model, targets.get(id)!, { id, ...parsed }, false, joinResult, batch);
+        if (!('error' in parsed)) joining.push({ id, ...parsed });
       }
-      joined = joinResult.matched;
     }
+    const first = new Map<string, LabelWrite>();
+    for (const item of [...joining, ...items]) {
+      const target = targets.get(item.id);
+      const loss = target && !first.has(item.id) ? lossOf(model, target, item) : undefined;
+      if (loss !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss });
+    }
+    const inserted = await this.labels.insertLabels(client, name, [...first.values()], batch.now);
+    const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
+    for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
+
+    const joinResult: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+    for (const item of joining) this.label(name, model, targets.get(item.id)!, item, false, joinResult, batch);
     const missing: Accepted[] = [];
     for (const item of items) {
       const target = targets.get(item.id);
       if (target) this.label(name, model, target, item, overwrite, result, batch);
       else missing.push(item);
     }
-    await this.labels.writeLabels(client, name, [...batch.writes.values()], batch.now, expected);
+    // What the inserts did not already store: overwrites, and a call's label replacing a joined one.
+    const updates = [...batch.writes.values()].filter((write) => !(inserted.has(write.id) && first.get(write.id)!.label === write.label));
+    await this.labels.updateLabels(client, name, updates, batch.now);
     await this.performance.append(client, batch.deltas.sorted());
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
-    return { observed: batch.observed, joined };
+    return { observed: batch.observed, joined: joinResult.matched };
   }
 
-  /** One label for one locked prediction: a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
+  /** One label for one prediction whose stored label is locked (or just inserted): a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
   private label(name: string, model: PerformanceModel, target: LabelTarget, item: Accepted, overwrite: boolean, result: LabelsResult, batch: Batch): void {
     if (target.label !== null && target.label === item.value) {
       result.duplicate++;
@@ -241,7 +249,8 @@ export class LabelsService {
       return;
     }
     const output = outputOf(model, target.output);
-    if (output === undefined) {
+    const loss = lossOf(model, target, item);
+    if (output === undefined || loss === undefined) {
       result.rejected.push({ id: item.id, error: 'the logged output does not fit the model any more (its classes changed)' });
       return;
     }
@@ -253,7 +262,6 @@ export class LabelsService {
         batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(previous.index, previous.value), -1));
       }
     }
-    const loss = Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
     batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
     // One write per prediction (the last label wins), and later labels of this batch see this one.
     batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
@@ -311,4 +319,11 @@ export class LabelsService {
     this.metrics.labels.inc({ model, result: 'duplicate' }, result.duplicate);
     this.metrics.labels.inc({ model, result: 'rejected' }, result.rejected.length);
   }
+}
+
+/** The loss of `item` for the logged output of `target`; undefined when the output no longer fits the model. */
+function lossOf(model: PerformanceModel, target: LabelTarget, item: Accepted): number | undefined {
+  const output = outputOf(model, target.output);
+  if (output === undefined) return undefined;
+  return Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
 }
