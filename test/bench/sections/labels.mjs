@@ -137,10 +137,19 @@ export async function run(ctx) {
     const trials = raw.trials.filter((t) => t.contender === c.key);
     const callP50 = median(trials.map((t) => t.callP50Ms));
     const activity = `${median(trials.map((t) => t.activity.activeAvg)).toFixed(1)} / ${median(trials.map((t) => t.activity.lockWaitingAvg)).toFixed(1)}`;
-    const pass = rate >= TARGET_RATE && ratio(rate, copyRate) >= TARGET_COPY_RATIO;
-    rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `≥ ${num(TARGET_RATE)}/s, ≥ ${TARGET_COPY_RATIO}× COPY`, pass ? 'yes' : 'MISS']);
-    checks.push({ kind: 'target', name: `labels ${c.batch}/call × ${c.concurrency}`, value: `${num(rate)} labels/s, ${x(ratio(rate, copyRate))} COPY`, target: `≥ ${num(TARGET_RATE)} labels/s and ≥ ${TARGET_COPY_RATIO}× COPY`, pass });
+    const pass = rate >= TARGET_RATE;
+    rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `≥ ${num(TARGET_RATE)}/s`, pass ? 'yes' : 'MISS']);
+    checks.push({ kind: 'target', name: `labels ${c.batch}/call × ${c.concurrency}`, value: `${num(rate)} labels/s`, target: `≥ ${num(TARGET_RATE)} labels/s`, pass });
   }
+  // The COPY ratio apart: the lookup every label needs (its logged output) is itself far below it.
+  const best = Math.max(...contenders.filter((c) => !c.copyOf).map((c) => rateOf(c.key)));
+  checks.push({
+    kind: 'target',
+    name: 'best label rate vs a plain COPY of the same rows',
+    value: `${x(ratio(best, copyRate))} COPY; the lookup alone reaches ${x(ratio(lookupRate, copyRate))}, the ceiling of any design that computes a loss from the logged output`,
+    target: `≥ ${TARGET_COPY_RATIO}× COPY`,
+    pass: ratio(best, copyRate) >= TARGET_COPY_RATIO,
+  });
   notes.push(`log: ${num(logRows)} predictions of '${MODEL}' today; each run labels predictions spread over the whole log (a permutation), never one twice; ${rounds} rounds, contenders alternating`);
   notes.push(
     `lookup only: the SELECT of the same predictions by id (output, version, segments; 10,000 ids per statement on 4 connections) that every label needs to compute its loss, and nothing else: ${x(ratio(lookupRate, copyRate))} of COPY, so no design that reads the logged output can reach ${TARGET_COPY_RATIO}× COPY on this machine`,
