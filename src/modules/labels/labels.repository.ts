@@ -34,14 +34,16 @@ export class LabelsRepository {
    * cheaper than decoding row by row.
    */
   async readPredictions(client: pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
-    const { rows } = await client.query(
-      `SELECT json_agg(json_build_array(t.id, t.version, t.ms, t.output, t.segments))::text AS rows FROM (
+    // Named statements (here and below): parsed and planned once per connection, not per call.
+    const { rows } = await client.query({
+      name: 'plumbline_labels_read',
+      text: `SELECT json_agg(json_build_array(t.id, t.version, t.ms, t.output, t.segments))::text AS rows FROM (
          SELECT i.id, p.version, extract(epoch FROM p.ts) * 1000 AS ms, p.output, p.segments
            FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
            JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
            JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts) AS t`,
-      [model, ids],
-    );
+      values: [model, ids],
+    });
     const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>]>;
     return read.map(([id, version, ms, output, segments]) => ({ id, version, ts: new Date(ms), output, segments, label: null }));
   }
@@ -53,13 +55,14 @@ export class LabelsRepository {
   async insertLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<Set<string>> {
     if (writes.length === 0) return new Set();
     const sorted = [...writes].sort(byId);
-    const { rows } = await client.query(
-      `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+    const { rows } = await client.query({
+      name: 'plumbline_labels_insert',
+      text: `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
        SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)
        ON CONFLICT (model, id) DO NOTHING
        RETURNING id`,
-      [model, JSON.stringify(sorted.map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss }))), labeledAt],
-    );
+      values: [model, JSON.stringify(sorted.map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss }))), labeledAt],
+    });
     return new Set(rows.map((row) => row.id));
   }
 

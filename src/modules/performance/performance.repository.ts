@@ -87,7 +87,8 @@ export class PerformanceRepository {
   /** Appends deltas inside the caller's transaction: plain inserts, so concurrent writers never wait for each other. */
   async append(client: pg.PoolClient, deltas: BucketDelta[]): Promise<void> {
     const part = this.appendPart(deltas);
-    if (part) await client.query(part.sql(1), part.params);
+    // A named statement: its text is the same for every call (one JSON parameter), so planned once per connection.
+    if (part) await client.query({ name: 'plumbline_deltas_append', text: part.sql(1), values: part.params });
   }
 
   /** The INSERT of `append`, to run inside another statement (the prediction log's); parameters from $first. */
