@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createPool, Database, MIGRATIONS_DIR } from '../../src/database/database.js';
@@ -154,15 +155,26 @@ describe('prediction log (real PostgreSQL)', () => {
   });
 });
 
+/** Runs `work` on a new, empty database of the test server, dropped afterwards. */
+async function withScratchDatabase(tag: string, work: (pool: pg.Pool) => Promise<void>): Promise<void> {
+  const admin = createPool(inject('databaseUrl'));
+  const name = `plumbline_${tag}_${Date.now().toString(36)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(inject('databaseUrl'));
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString());
+  try {
+    await work(pool);
+  } finally {
+    await pool.end();
+    await admin.query(`DROP DATABASE ${name}`);
+    await admin.end();
+  }
+}
+
 describe('migrator', () => {
-  it('applies prisma/migrations once, bookkept in _prisma_migrations with sha256 checksums', async () => {
-    const admin = createPool(inject('databaseUrl'));
-    const name = `plumbline_migrate_${Date.now().toString(36)}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(inject('databaseUrl'));
-    url.pathname = `/${name}`;
-    const pool = createPool(url.toString());
-    try {
+  it('applies prisma/migrations once, bookkept in _prisma_migrations with sha256 checksums', () =>
+    withScratchDatabase('migrate', async (pool) => {
       const migrations = readMigrations(MIGRATIONS_DIR);
       expect(await applyMigrations(pool, migrations, quiet)).toEqual(migrations.map((m) => m.name));
       expect(await applyMigrations(pool, migrations, quiet)).toEqual([]);
@@ -170,21 +182,10 @@ describe('migrator', () => {
       expect(rows).toHaveLength(migrations.length);
       expect(rows[0].checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(rows[0].finished_at).not.toBeNull();
-    } finally {
-      await pool.end();
-      await admin.query(`DROP DATABASE ${name}`);
-      await admin.end();
-    }
-  });
+    }));
 
-  it('moves the labels written into the prediction log before 20261128050000_labels into the labels table', async () => {
-    const admin = createPool(inject('databaseUrl'));
-    const name = `plumbline_migrate_labels_${Date.now().toString(36)}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(inject('databaseUrl'));
-    url.pathname = `/${name}`;
-    const pool = createPool(url.toString());
-    try {
+  it('moves the labels written into the prediction log before 20261128050000_labels into the labels table', () =>
+    withScratchDatabase('migrate_labels', async (pool) => {
       const migrations = readMigrations(MIGRATIONS_DIR);
       await applyMigrations(pool, migrations.filter((m) => m.name < '20261128050000_labels'), quiet);
       await pool.query(`CREATE TABLE predictions_p20261127 PARTITION OF predictions FOR VALUES FROM ('2026-11-27T00:00:00Z') TO ('2026-11-28T00:00:00Z')`);
@@ -198,10 +199,5 @@ describe('migrator', () => {
       expect(rows).toEqual([{ model: 'm', id: 'a', ts: new Date('2026-11-27T10:00:00.123Z'), label: 'yes', loss: 0.223, labeled_at: new Date('2026-11-27T12:00:00Z') }]);
       const columns = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'predictions' ORDER BY ordinal_position`);
       expect(columns.rows.map((row) => row.column_name)).toEqual(['model', 'id', 'version', 'ts', 'features', 'output', 'segments']);
-    } finally {
-      await pool.end();
-      await admin.query(`DROP DATABASE ${name}`);
-      await admin.end();
-    }
-  });
+    }));
 });
