@@ -23,17 +23,18 @@ const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicte
  * Delta rows travel as one JSON array of small objects (`deltasJson`), expanded by `json_to_recordset`
  * in order: one parameter whatever the number of rows, cheaper to write and to parse on both sides than
  * one PostgreSQL array per column. Keys are short, zero scalars are left out (a label's delta has no
- * count, a prediction's no loss), times are epoch milliseconds. Numbers keep their exact value
+ * count, a prediction's no loss), times are epoch milliseconds, the count arrays PostgreSQL array
+ * literals (a JSON array becomes a bigint[] twice as slowly). Numbers keep their exact value
  * (shortest round-trip representation both ways).
  */
 function deltaRecords(param: number): string {
   return `ROWS FROM (json_to_recordset($${param}::json) AS (m text, v int, b float8, k text, s text, c bigint, l bigint, ls float8, ll float8,
-      cf bigint[], pr bigint[], mp float8, ml float8, en float8, ae float8, se float8, u float8)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, u, n)`;
+      cf text, pr text, mp float8, ml float8, en float8, ae float8, se float8, u float8)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, u, n)`;
 }
 
 /** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS). */
 const SELECT_DELTAS = `d.m, d.v, to_timestamp(d.b / 1000), d.k, d.s, coalesce(d.c, 0), coalesce(d.l, 0), coalesce(d.ls, 0), coalesce(d.ll, 0),
-  d.cf, d.pr, coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0)`;
+  d.cf::bigint[], d.pr::bigint[], coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0)`;
 
 /** A delta keyed by time in epoch milliseconds, with the time it was last changed (`compact`). */
 type TimedDelta = Omit<BucketDelta, 'bucket'> & { bucket: number; updatedAt?: number };
@@ -54,8 +55,8 @@ function deltasJson(deltas: Array<BucketDelta | TimedDelta>): string {
         l: nonZero(sums.labeled),
         ls: nonZero(sums.lossSum),
         ll: nonZero(sums.logLossSum),
-        cf: sums.confusion,
-        pr: sums.predicted,
+        cf: `{${sums.confusion.join(',')}}`,
+        pr: `{${sums.predicted.join(',')}}`,
         mp: nonZero(sums.maxProbSum),
         ml: nonZero(sums.maxProbLabeledSum),
         en: nonZero(sums.entropySum),
