@@ -14,23 +14,13 @@ export function uuidv7(now = Date.now()): string {
   const r = offset;
   offset += 10;
   const high = Math.floor(now / 65_536);
-  const bytes = [
-    (high >>> 24) & 0xff,
-    (high >>> 16) & 0xff,
-    (high >>> 8) & 0xff,
-    high & 0xff,
-    (now >>> 8) & 0xff,
-    now & 0xff,
-    0x70 | (pool[r] & 0x0f),
-    pool[r + 1],
-    0x80 | (pool[r + 2] & 0x3f),
-    pool[r + 3],
-    pool[r + 4],
-    pool[r + 5],
-    pool[r + 6],
-    pool[r + 7],
-    pool[r + 8],
-    pool[r + 9],
-  ].map((byte) => HEX[byte]);
-  return `${bytes.slice(0, 4).join('')}-${bytes.slice(4, 6).join('')}-${bytes.slice(6, 8).join('')}-${bytes.slice(8, 10).join('')}-${bytes.slice(10).join('')}`;
+  // Concatenation, not an array of bytes joined: this runs once per logged prediction.
+  const h = HEX;
+  return (
+    h[(high >>> 24) & 0xff] + h[(high >>> 16) & 0xff] + h[(high >>> 8) & 0xff] + h[high & 0xff] + '-' +
+    h[(now >>> 8) & 0xff] + h[now & 0xff] + '-' +
+    h[0x70 | (pool[r] & 0x0f)] + h[pool[r + 1]] + '-' +
+    h[0x80 | (pool[r + 2] & 0x3f)] + h[pool[r + 3]] + '-' +
+    h[pool[r + 4]] + h[pool[r + 5]] + h[pool[r + 6]] + h[pool[r + 7]] + h[pool[r + 8]] + h[pool[r + 9]]
+  );
 }

@@ -10,6 +10,8 @@ import type { PredictionUnit } from './prediction.types.js';
 export class PredictionSpool {
   private readonly fd: number;
   private readOffset = 0;
+  /** The file's size, kept here: only this object writes the file, and `empty` is asked for every log batch. */
+  private size = 0;
   private readonly perModel = new Map<string, number>();
 
   constructor(readonly path: string) {
@@ -20,6 +22,7 @@ export class PredictionSpool {
       this.dropTornTail();
       for (const unit of this.readAll()) this.count(unit, 1);
     }
+    this.size = fstatSync(this.fd).size;
   }
 
   /** Rows waiting, per model. */
@@ -28,13 +31,17 @@ export class PredictionSpool {
   }
 
   get empty(): boolean {
-    return fstatSync(this.fd).size === 0;
+    return this.size === 0;
   }
 
   append(units: PredictionUnit[]): void {
     const text = units.map((unit) => JSON.stringify(unit)).join('\n') + '\n';
-    writeSync(this.fd, text);
-    fsyncSync(this.fd);
+    try {
+      writeSync(this.fd, text);
+      fsyncSync(this.fd);
+    } finally {
+      this.size = fstatSync(this.fd).size;
+    }
     for (const unit of units) this.count(unit, 1);
   }
 
@@ -75,6 +82,7 @@ export class PredictionSpool {
     if (this.readOffset >= fstatSync(this.fd).size) {
       ftruncateSync(this.fd, 0);
       fsyncSync(this.fd);
+      this.size = 0;
       this.readOffset = 0;
       this.perModel.clear();
     }

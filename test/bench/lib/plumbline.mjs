@@ -65,7 +65,7 @@ export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, en
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PLUMBLINE_') && key !== 'DATABASE_URL' && key !== 'PORT' && key !== 'HOST'));
   return startServer({
     name,
-    script: join(ctx.root, 'dist', 'main.js'),
+    script: join(ctx.root, ctx.dist ?? 'dist', 'main.js'),
     cwd: ctx.root,
     tmp: ctx.tmp,
     readyPath: '/v2/health/ready',
