@@ -19,6 +19,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [HttpErrorCode.Forbidden]: 403,
   [HttpErrorCode.Internal]: 500,
   [HttpErrorCode.DatabaseUnavailable]: 503,
+  [HttpErrorCode.ShuttingDown]: 503,
   [InferenceErrorCode.ModelNotFound]: 404,
   [InferenceErrorCode.VersionNotFound]: 404,
   [InferenceErrorCode.InvalidRequest]: 400,

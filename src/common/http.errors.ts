@@ -10,6 +10,7 @@ export enum HttpErrorCode {
   Forbidden = 'FORBIDDEN',
   Internal = 'INTERNAL',
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  ShuttingDown = 'SHUTTING_DOWN',
 }
 
 export class HttpError extends DomainError<HttpErrorCode> {}

@@ -123,6 +123,20 @@ describe('prediction log (real PostgreSQL)', () => {
     }
   });
 
+  it('after close (shutdown) an append is refused with 503 SHUTTING_DOWN, in both modes, and what was queued before is still written', async () => {
+    for (const mode of ['group', 'async'] as const) {
+      const model = uniqueId(`closed-${mode}`);
+      const { writer: log, spool } = writer(mode);
+      const queued = log.append(unit(model, ['q1', 'q2']));
+      log.close();
+      await expect(log.append(unit(model, ['late']))).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+      await log.drain();
+      expect(await queued).toBe('logged');
+      spool.close();
+      expect(await count(model)).toBe(2);
+    }
+  });
+
   it('a spool left by a crashed process is replayed by the next one, and a torn last line is dropped', async () => {
     const model = uniqueId('crash');
     const directory = mkdtempSync(join(tmpdir(), 'spool-'));

@@ -1,4 +1,5 @@
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
+import { HttpError, HttpErrorCode } from '../../common/http.errors.js';
 import { isConnectionError } from '../../database/database.js';
 import type { AfterInsert, PredictionLogRepository, UnitOutcome } from './prediction-log.repository.js';
 import type { PredictionSpool } from './prediction-spool.js';
@@ -42,6 +43,7 @@ export class PredictionLogWriter {
   private replayTimer: NodeJS.Timeout | undefined;
   private nextReplayAt = 0;
   private databaseUp = true;
+  private closed = false;
   private readonly spoolModels = new Set<string>();
 
   constructor(
@@ -66,8 +68,13 @@ export class PredictionLogWriter {
     return !this.spool.empty;
   }
 
-  /** Appends one request's rows; see the class comment for when the promise settles. */
+  /**
+   * Appends one request's rows; see the class comment for when the promise settles. After `close` (at
+   * shutdown, once drained) nothing more can be logged: the request fails with 503 and is not answered
+   * as logged.
+   */
   append(unit: PredictionUnit): Promise<AppendOutcome> {
+    if (this.closed) return Promise.reject(new HttpError(HttpErrorCode.ShuttingDown, 'the server is shutting down; retry on another instance or later'));
     const settled = new Promise<AppendOutcome>((resolve, reject) => this.queue.push({ unit, resolve, reject }));
     this.kick();
     if (this.options.mode === 'async') {
@@ -85,7 +92,9 @@ export class PredictionLogWriter {
     }
   }
 
+  /** Refuses further appends (call after `drain`, before the spool closes). */
   close(): void {
+    this.closed = true;
     clearTimeout(this.replayTimer);
     this.replayTimer = undefined;
   }

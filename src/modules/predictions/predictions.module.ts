@@ -31,11 +31,15 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     return this.maintenance.start();
   }
 
-  /** Commits (or spools) everything queued before the pool closes. */
+  /**
+   * Commits (or spools) everything queued before the pool closes. Appends are refused first: a request
+   * still in flight (Nest runs this before the HTTP server stops) gets a 503 instead of writing to a
+   * spool that is about to close.
+   */
   async onModuleDestroy(): Promise<void> {
     this.maintenance.stop();
-    await this.writer.drain();
     this.writer.close();
+    await this.writer.drain();
     this.spool.close();
   }
 }
