@@ -123,6 +123,32 @@ describe('prediction log (real PostgreSQL)', () => {
     }
   });
 
+  it('async mode answers at once until 4 batches of rows wait uncommitted; past that a request waits for its commit', async () => {
+    const model = uniqueId('bounded');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = Object.create(repository) as PredictionLogRepository;
+    slow.appendBatch = async (units, afterInsert) => {
+      await gate;
+      return repository.appendBatch(units, afterInsert);
+    };
+    const spool = new PredictionSpool(join(mkdtempSync(join(tmpdir(), 'spool-')), 'predictions.ndjson'));
+    const log = new PredictionLogWriter(slow, spool, new PlumblineMetrics(), { mode: 'async', maxBatchRows: 10, writers: 1, replayIntervalMs: 50, log: quiet });
+    // The first request goes alone into the stuck first batch; then 40 rows may wait: 41 answered at once.
+    const early = await Promise.all(Array.from({ length: 41 }, (_, i) => log.append(unit(model, [`e${i}`]))));
+    expect(early.every((outcome) => outcome === 'logged')).toBe(true);
+    let answered = false;
+    const late = log.append(unit(model, ['late'])).then((outcome) => ((answered = true), outcome));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    open();
+    expect(await late).toBe('logged');
+    await log.drain();
+    log.close();
+    spool.close();
+    expect(await count(model)).toBe(42);
+  });
+
   it('after close (shutdown) an append is refused with 503 SHUTTING_DOWN, in both modes, and what was queued before is still written', async () => {
     for (const mode of ['group', 'async'] as const) {
       const model = uniqueId(`closed-${mode}`);

@@ -7,6 +7,9 @@ import type { PredictionUnit } from './prediction.types.js';
 
 export type LogMode = 'group' | 'async';
 
+/** In async mode, the rows that may wait uncommitted, in batches of maxBatchRows, before requests wait for their commit. */
+const ASYNC_QUEUE_BATCHES = 4;
+
 /** How a request's rows ended up: committed, spooled (durable, committed later) or refused. */
 export type AppendOutcome = 'logged' | 'spooled' | 'duplicate';
 
@@ -44,6 +47,7 @@ export class PredictionLogWriter {
   private nextReplayAt = 0;
   private databaseUp = true;
   private closed = false;
+  private queuedRows = 0;
   private readonly spoolModels = new Set<string>();
 
   constructor(
@@ -76,8 +80,11 @@ export class PredictionLogWriter {
   append(unit: PredictionUnit): Promise<AppendOutcome> {
     if (this.closed) return Promise.reject(new HttpError(HttpErrorCode.ShuttingDown, 'the server is shutting down; retry on another instance or later'));
     const settled = new Promise<AppendOutcome>((resolve, reject) => this.queue.push({ unit, resolve, reject }));
+    this.queuedRows += unit.length;
     this.kick();
-    if (this.options.mode === 'async') {
+    // Async answers at once, unless the queue is already as long as several batches: then PostgreSQL is
+    // behind, and the request waits for its commit like in group mode (memory stays bounded).
+    if (this.options.mode === 'async' && this.queuedRows <= ASYNC_QUEUE_BATCHES * this.options.maxBatchRows) {
       settled.catch(() => undefined);
       return Promise.resolve('logged');
     }
@@ -135,15 +142,17 @@ export class PredictionLogWriter {
     }
   }
 
+  /** The next batch: whole requests, up to maxBatchRows rows (at least one request), in arrival order. */
   private take(): Pending[] {
-    const batch: Pending[] = [];
+    let count = 0;
     let rows = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0].unit.length <= this.options.maxBatchRows)) {
-      const next = this.queue.shift()!;
-      batch.push(next);
-      rows += next.unit.length;
+    while (count < this.queue.length && (count === 0 || rows + this.queue[count].unit.length <= this.options.maxBatchRows)) {
+      rows += this.queue[count].unit.length;
+      count++;
     }
-    return batch;
+    // One splice per batch (a shift per request moves the whole queue each time).
+    this.queuedRows -= rows;
+    return this.queue.splice(0, count);
   }
 
   private async write(batch: Pending[]): Promise<void> {
