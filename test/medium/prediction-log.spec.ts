@@ -149,6 +149,19 @@ describe('prediction log (real PostgreSQL)', () => {
     expect(await count(model)).toBe(42);
   });
 
+  it('keeps what the rows carry through the one JSON parameter: millisecond timestamps, a null output, unicode and quotes', async () => {
+    const model = uniqueId('json');
+    const ts = new Date('2026-11-27T10:11:12.345Z');
+    const { writer: log } = writer('group');
+    const rows = unit(model, ['j1'], ts).map((row) => ({ ...row, output: null, segments: { region: 'ü "q" \\ \u2028' } }));
+    expect(await log.append(rows)).toBe('logged');
+    const stored = await repository.findById(model, 'j1');
+    expect(stored?.ts.toISOString()).toBe(ts.toISOString());
+    expect(stored?.output).toBeNull();
+    expect(stored?.segments).toEqual({ region: 'ü "q" \\ \u2028' });
+    expect(stored?.features).toEqual({ x: 0, note: 'ünïcode "quoted" \\ back' });
+  });
+
   it('after close (shutdown) an append is refused with 503 SHUTTING_DOWN, in both modes, and what was queued before is still written', async () => {
     for (const mode of ['group', 'async'] as const) {
       const model = uniqueId(`closed-${mode}`);

@@ -181,8 +181,9 @@ function rowsJson(rows: PredictionRow[]): string {
   return JSON.stringify(rows.map((row) => ({ m: row.model, i: row.id, t: row.ts.getTime(), v: row.version, f: row.features, o: row.output, s: row.segments })));
 }
 
-/** The rows of `rowsJson($1)`, as `r`. */
-const ROWS = `SELECT r.m AS model, r.i AS id, to_timestamp(r.t / 1000) AS ts, r.v AS version, r.f AS features, r.o AS output, r.s AS segments
+/** The rows of `rowsJson($1)`, as `r` (a JSON null becomes SQL NULL there: an output of null stays the JSON null it was). */
+const ROWS = `SELECT r.m AS model, r.i AS id, to_timestamp(r.t / 1000) AS ts, r.v AS version, r.f AS features,
+       coalesce(r.o, 'null') AS output, r.s AS segments
   FROM json_to_recordset($1::json) AS r(m text, i text, t float8, v int, f jsonb, o jsonb, s jsonb)`;
 
 // Ids in key order: concurrent batches take their index locks in the same order (no deadlock).
