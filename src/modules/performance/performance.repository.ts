@@ -29,18 +29,15 @@ const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicte
  */
 function deltaRecords(param: number): string {
   return `ROWS FROM (json_to_recordset($${param}::json) AS (m text, v int, b float8, k text, s text, c bigint, l bigint, ls float8, ll float8,
-      cf text, pr text, mp float8, ml float8, en float8, ae float8, se float8, u float8)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, u, n)`;
+      cf text, pr text, mp float8, ml float8, en float8, ae float8, se float8)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, n)`;
 }
 
 /** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS). */
 const SELECT_DELTAS = `d.m, d.v, to_timestamp(d.b / 1000), d.k, d.s, coalesce(d.c, 0), coalesce(d.l, 0), coalesce(d.ls, 0), coalesce(d.ll, 0),
   d.cf::bigint[], d.pr::bigint[], coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0)`;
 
-/** A delta keyed by time in epoch milliseconds, with the time it was last changed (`compact`). */
-type TimedDelta = Omit<BucketDelta, 'bucket'> & { bucket: number; updatedAt?: number };
-
 /** The JSON parameter of `deltaRecords`. */
-function deltasJson(deltas: Array<BucketDelta | TimedDelta>): string {
+function deltasJson(deltas: BucketDelta[]): string {
   const nonZero = (x: number) => (x === 0 ? undefined : x);
   return JSON.stringify(
     deltas.map((delta) => {
@@ -48,7 +45,7 @@ function deltasJson(deltas: Array<BucketDelta | TimedDelta>): string {
       return {
         m: delta.model,
         v: delta.version,
-        b: typeof delta.bucket === 'number' ? delta.bucket : delta.bucket.getTime(),
+        b: delta.bucket.getTime(),
         k: delta.segmentKey,
         s: delta.segmentValue,
         c: nonZero(sums.count),
@@ -62,20 +59,9 @@ function deltasJson(deltas: Array<BucketDelta | TimedDelta>): string {
         en: nonZero(sums.entropySum),
         ae: nonZero(sums.absErrorSum),
         se: nonZero(sums.squaredErrorSum),
-        u: 'updatedAt' in delta ? delta.updatedAt : undefined,
       };
     }),
   );
-}
-
-/** A delta row as `compact` reads it back: the key, the sums in SUM_COLUMNS order, created_at (epoch ms). */
-type MovedDelta = [string, number, number, string, string, number, number, number, number, number[], number[], number, number, number, number, number, number];
-
-/** a + b element-wise; an empty array (a row written before the column had cells) adds nothing. */
-function addCells(a: number[], b: number[]): number[] {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  return a.map((value, i) => value + (b[i] ?? 0));
 }
 
 /**
@@ -104,66 +90,44 @@ export class PerformanceRepository {
   }
 
   /**
-   * Folds up to `limit` of the oldest deltas into `performance_buckets` by upsert-add, in one
-   * transaction (readers see them in one table or the other, never both or neither). Deltas that another
-   * process is folding are skipped. Returns how many were folded.
+   * Folds up to `limit` of the oldest deltas into `performance_buckets` by upsert-add, in one statement
+   * (readers see them in one table or the other, never both or neither), merged per row in PostgreSQL:
+   * nothing of it runs on the event loop. Deltas that another process is folding are skipped; rows are
+   * upserted in key order, so concurrent folds do not deadlock. Returns how many were folded.
    */
   async compact(limit = 20_000): Promise<number> {
-    return this.database.transaction(async (client) => {
-      // The folded rows come back as one JSON text (times as epoch milliseconds).
-      const { rows: [{ moved }] } = await client.query(
-        `WITH moved AS (
-           DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at)
-         SELECT json_agg(json_build_array(model, version, extract(epoch FROM bucket) * 1000, segment_key, segment_value, ${SUM_COLUMNS},
-                                          extract(epoch FROM created_at) * 1000))::text AS moved
-           FROM moved`,
-        [limit],
-      );
-      if (moved === null) return 0;
-      const rows = JSON.parse(moved) as MovedDelta[];
-      const merged = new Map<string, TimedDelta & { updatedAt: number }>();
-      for (const [model, version, bucket, segmentKey, segmentValue, count, labeled, lossSum, logLossSum, confusion, predicted, maxProbSum, maxProbLabeledSum, entropySum, absErrorSum, squaredErrorSum, createdAt] of rows) {
-        const key = `${model}\u0000${segmentKey}\u0000${bucket}\u0000${segmentValue}\u0000${version}`;
-        const sums: PerformanceSums = { count, labeled, lossSum, logLossSum, confusion, predicted, maxProbSum, maxProbLabeledSum, entropySum, absErrorSum, squaredErrorSum };
-        const mine = merged.get(key);
-        if (!mine) {
-          merged.set(key, { model, version, bucket, segmentKey, segmentValue, sums, updatedAt: createdAt });
-          continue;
-        }
-        for (const field of Object.keys(sums) as Array<keyof PerformanceSums>) {
-          if (field === 'confusion' || field === 'predicted') mine.sums[field] = addCells(mine.sums[field], sums[field]);
-          else mine.sums[field] += sums[field];
-        }
-        if (createdAt > mine.updatedAt) mine.updatedAt = createdAt;
-      }
-      const sorted = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
-      await client.query(
-        `INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at)
-         SELECT ${SELECT_DELTAS}, to_timestamp(d.u / 1000) FROM ${deltaRecords(1)} ORDER BY d.n
+    const { rows } = await this.database.pool.query(
+      `WITH moved AS (
+         DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at),
+       merged AS (
+         SELECT model, version, bucket, segment_key, segment_value, sum(count) AS count, sum(labeled) AS labeled, sum(loss_sum) AS loss_sum,
+                sum(log_loss_sum) AS log_loss_sum, plumbline_sum_cells(confusion) AS confusion, plumbline_sum_cells(predicted) AS predicted,
+                sum(max_prob_sum) AS max_prob_sum, sum(max_prob_labeled_sum) AS max_prob_labeled_sum, sum(entropy_sum) AS entropy_sum,
+                sum(abs_error_sum) AS abs_error_sum, sum(squared_error_sum) AS squared_error_sum, max(created_at) AS updated_at
+           FROM moved GROUP BY model, segment_key, bucket, segment_value, version),
+       folded AS (
+         INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at)
+         SELECT model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at
+           FROM merged ORDER BY model, segment_key, bucket, segment_value, version
          ON CONFLICT (model, segment_key, bucket, segment_value, version) DO UPDATE SET
            count = t.count + EXCLUDED.count,
            labeled = t.labeled + EXCLUDED.labeled,
            loss_sum = t.loss_sum + EXCLUDED.loss_sum,
            log_loss_sum = t.log_loss_sum + EXCLUDED.log_loss_sum,
-           confusion = CASE
-             WHEN cardinality(t.confusion) = 0 THEN EXCLUDED.confusion
-             WHEN cardinality(EXCLUDED.confusion) = 0 THEN t.confusion
-             ELSE ARRAY(SELECT a + b FROM unnest(t.confusion, EXCLUDED.confusion) AS x(a, b)) END,
-           predicted = CASE
-             WHEN cardinality(t.predicted) = 0 THEN EXCLUDED.predicted
-             WHEN cardinality(EXCLUDED.predicted) = 0 THEN t.predicted
-             ELSE ARRAY(SELECT a + b FROM unnest(t.predicted, EXCLUDED.predicted) AS x(a, b)) END,
+           confusion = plumbline_add_cells(t.confusion, EXCLUDED.confusion),
+           predicted = plumbline_add_cells(t.predicted, EXCLUDED.predicted),
            max_prob_sum = t.max_prob_sum + EXCLUDED.max_prob_sum,
            max_prob_labeled_sum = t.max_prob_labeled_sum + EXCLUDED.max_prob_labeled_sum,
            entropy_sum = t.entropy_sum + EXCLUDED.entropy_sum,
            abs_error_sum = t.abs_error_sum + EXCLUDED.abs_error_sum,
            squared_error_sum = t.squared_error_sum + EXCLUDED.squared_error_sum,
-           updated_at = greatest(t.updated_at, EXCLUDED.updated_at)`,
-        [deltasJson(sorted)],
-      );
-      return rows.length;
-    });
+           updated_at = greatest(t.updated_at, EXCLUDED.updated_at)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM moved`,
+      [limit],
+    );
+    return rows[0].n;
   }
 
   /** Sums over the buckets of [from, to), per segment value of `segmentKey`. Cost: buckets × values, never predictions. */
