@@ -215,8 +215,8 @@ export class LabelsService {
     const first = new Map<string, LabelWrite>();
     for (const item of [...joining, ...items]) {
       const target = targets.get(item.id);
-      const loss = target && !first.has(item.id) ? lossOf(model, target, item) : undefined;
-      if (loss !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss });
+      const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
+      if (output !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss: lossOf(model, output, item) });
     }
     const inserted = await this.labels.insertLabels(client, name, [...first.values()], batch.now);
     const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
@@ -233,7 +233,7 @@ export class LabelsService {
     // What the inserts did not already store: overwrites, and a call's label replacing a joined one.
     const updates = [...batch.writes.values()].filter((write) => !(inserted.has(write.id) && first.get(write.id)!.label === write.label));
     await this.labels.updateLabels(client, name, updates, batch.now);
-    await this.performance.append(client, batch.deltas.sorted());
+    await this.performance.append(client, batch.deltas.rows());
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
     return { observed: batch.observed, joined: joinResult.matched };
   }
@@ -249,8 +249,7 @@ export class LabelsService {
       return;
     }
     const output = outputOf(model, target.output);
-    const loss = lossOf(model, target, item);
-    if (output === undefined || loss === undefined) {
+    if (output === undefined) {
       result.rejected.push({ id: item.id, error: 'the logged output does not fit the model any more (its classes changed)' });
       return;
     }
@@ -262,6 +261,7 @@ export class LabelsService {
         batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(previous.index, previous.value), -1));
       }
     }
+    const loss = lossOf(model, output, item);
     batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
     // One write per prediction (the last label wins), and later labels of this batch see this one.
     batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
@@ -321,9 +321,7 @@ export class LabelsService {
   }
 }
 
-/** The loss of `item` for the logged output of `target`; undefined when the output no longer fits the model. */
-function lossOf(model: PerformanceModel, target: LabelTarget, item: Accepted): number | undefined {
-  const output = outputOf(model, target.output);
-  if (output === undefined) return undefined;
+/** The loss of `item` for a logged output that fits the model (see `outputOf`). */
+function lossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number {
   return Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
 }

@@ -13,8 +13,13 @@ export interface BucketDelta {
 
 export const OVERALL = '';
 
+/** The start of the bucket that holds `ms`, in epoch ms. */
+export function bucketStart(ms: number, bucketMs: number): number {
+  return Math.floor(ms / bucketMs) * bucketMs;
+}
+
 export function bucketOf(ts: Date, bucketMs: number): Date {
-  return new Date(Math.floor(ts.getTime() / bucketMs) * bucketMs);
+  return new Date(bucketStart(ts.getTime(), bucketMs));
 }
 
 /**
@@ -28,7 +33,7 @@ export class DeltaCollector {
   constructor(private readonly bucketMs: number) {}
 
   add(model: string, version: number, ts: Date, segments: Record<string, string>, classes: number, contribution: Partial<PerformanceSums>): void {
-    const start = Math.floor(ts.getTime() / this.bucketMs) * this.bucketMs;
+    const start = bucketStart(ts.getTime(), this.bucketMs);
     const row = (segmentKey: string, segmentValue: string) => {
       const key = `${model}\u0000${segmentKey}\u0000${start}\u0000${segmentValue}\u0000${version}`;
       let delta = this.deltas.get(key);
@@ -43,8 +48,9 @@ export class DeltaCollector {
     return this.deltas.size;
   }
 
-  sorted(): BucketDelta[] {
-    return [...this.deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, delta]) => delta);
+  /** The deltas, in no particular order: they are appended, and the fold orders its upserts itself. */
+  rows(): BucketDelta[] {
+    return [...this.deltas.values()];
   }
 }
 

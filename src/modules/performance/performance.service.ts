@@ -37,7 +37,7 @@ export class PerformanceService {
       const model = specs.get(row.model);
       deltas.add(row.model, row.version, row.ts, row.segments, model?.classes ?? 0, predictionContribution(model, row.output));
     }
-    return this.repository.appendPart(deltas.sorted());
+    return this.repository.appendPart(deltas.rows());
   };
 
   async query(name: string, query: PerformanceQuery): Promise<PerformanceResponse> {

@@ -33,10 +33,10 @@ export class PredictionLogRepository {
   constructor(private readonly database: Database) {}
 
   /**
-   * Appends units with one JSON parameter expanded by `json_to_recordset`: ids, predictions and `afterInsert` in one statement (its own
-   * transaction, one round trip), and — only when an id is already logged, which makes that statement
-   * fail whole — again in a transaction where a unit any of whose ids is already logged is left out
-   * whole and reported as a duplicate.
+   * Appends units: ids, predictions and `afterInsert` in one statement (its own transaction, one round
+   * trip; the rows as one JSON parameter, see `rowsJson`), and — only when an id is already logged,
+   * which makes that statement fail whole — again in a transaction where a unit any of whose ids is
+   * already logged is left out whole and reported as a duplicate.
    */
   async appendBatch(units: PredictionUnit[], afterInsert?: AfterInsert): Promise<UnitOutcome[]> {
     const rows = units.flat();

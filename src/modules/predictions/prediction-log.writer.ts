@@ -99,7 +99,7 @@ export class PredictionLogWriter {
     }
   }
 
-  /** Refuses further appends (call after `drain`, before the spool closes). */
+  /** Refuses further appends (at shutdown: then `drain` writes what was queued, then the spool closes). */
   close(): void {
     this.closed = true;
     clearTimeout(this.replayTimer);

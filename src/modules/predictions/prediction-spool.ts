@@ -18,11 +18,9 @@ export class PredictionSpool {
     mkdirSync(dirname(path), { recursive: true });
     const existed = existsSync(path);
     this.fd = openSync(path, 'a+');
-    if (existed) {
-      this.dropTornTail();
-      for (const unit of this.readAll()) this.count(unit, 1);
-    }
+    if (existed) this.dropTornTail();
     this.size = fstatSync(this.fd).size;
+    if (existed) for (const unit of this.readAll()) this.count(unit, 1);
   }
 
   /** Rows waiting, per model. */
@@ -47,7 +45,7 @@ export class PredictionSpool {
 
   /** The next whole lines after what was already committed, up to about `maxRows` rows. */
   peek(maxRows: number): { units: PredictionUnit[]; end: number } {
-    const size = fstatSync(this.fd).size;
+    const size = this.size;
     let length = Math.min(4 << 20, size - this.readOffset);
     for (;;) {
       const buffer = Buffer.alloc(length);
@@ -79,7 +77,7 @@ export class PredictionSpool {
   commit(units: PredictionUnit[], end: number): void {
     this.readOffset = end;
     for (const unit of units) this.count(unit, -1);
-    if (this.readOffset >= fstatSync(this.fd).size) {
+    if (this.readOffset >= this.size) {
       ftruncateSync(this.fd, 0);
       fsyncSync(this.fd);
       this.size = 0;
