@@ -44,6 +44,16 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
     expect(sums.get('m')).toMatchObject({ count: 1, predicted: [0, 1] });
   });
 
+  it('plumbline_add_cells adds element-wise (an empty array adds nothing, the longer input sets the length), and so does plumbline_sum_cells', async () => {
+    const { rows } = await database.pool.query(
+      `SELECT plumbline_add_cells('{1,2,3}', '{10,20,30}')::float8[] AS same, plumbline_add_cells('{}', '{4,5}')::float8[] AS left_empty,
+              plumbline_add_cells('{4,5}', '{}')::float8[] AS right_empty, plumbline_add_cells('{1,2}', '{1,2,3}')::float8[] AS longer,
+              plumbline_add_cells('{-1,0}', '{1,7}')::float8[] AS negative, plumbline_sum_cells(x)::float8[] AS summed
+         FROM (VALUES ('{1,1}'::bigint[]), ('{}'), ('{2,3}')) AS v(x)`,
+    );
+    expect(rows[0]).toEqual({ same: [11, 22, 33], left_empty: [4, 5], right_empty: [4, 5], longer: [2, 4, 3], negative: [0, 7], summed: [3, 4] });
+  });
+
   it("rows written before the column existed ('{}') add nothing, and take the first real array on conflict", async () => {
     const model = uniqueId('pred-old');
     await database.pool.query(

@@ -20,6 +20,11 @@ export interface LabelWrite {
   loss: number;
 }
 
+/** Connections that read one call's predictions at once (of the pool's 10; the log writers need theirs). */
+const READ_PARALLELISM = 2;
+/** Below this many ids a call's read is not split. */
+const READ_CHUNK_MIN = 250;
+
 /** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
   constructor(readonly database: Database) {}
@@ -29,13 +34,29 @@ export class LabelsRepository {
   }
 
   /**
-   * The logged predictions among `ids` (their labels unknown until `insertLabels`/`lockLabels`),
-   * looked up in id order (neighbouring index pages), as one JSON text: parsed natively, several times
-   * cheaper than decoding row by row.
+   * The logged predictions among `ids` (their labels unknown until `insertLabels`/`lockLabels`). Logged
+   * predictions never change, so this read needs no transaction: without `client` it runs on the pool,
+   * in chunks of neighbouring ids read by `READ_PARALLELISM` connections at once (the lookups are
+   * random index reads, and one backend does them one by one). With `client`, in its transaction.
    */
-  async readPredictions(client: pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
+  async readPredictions(model: string, ids: string[], client?: pg.PoolClient): Promise<LabelTarget[]> {
+    if (ids.length === 0) return [];
+    if (client) return this.readChunk(client, model, ids);
+    const sorted = [...ids].sort();
+    const size = Math.max(READ_CHUNK_MIN, Math.ceil(sorted.length / READ_PARALLELISM));
+    const chunks: string[][] = [];
+    for (let i = 0; i < sorted.length; i += size) chunks.push(sorted.slice(i, i + size));
+    const read = await Promise.all(chunks.map((chunk) => this.readChunk(this.database.pool, model, chunk)));
+    return read.flat();
+  }
+
+  /**
+   * One chunk, looked up in id order (neighbouring index pages) and returned as one JSON text: parsed
+   * natively, several times cheaper than decoding row by row.
+   */
+  private async readChunk(on: pg.Pool | pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
     // Named statements (here and below): parsed and planned once per connection, not per call.
-    const { rows } = await client.query({
+    const { rows } = await on.query({
       name: 'plumbline_labels_read',
       text: `SELECT json_agg(json_build_array(t.id, t.version, t.ms, t.output, t.segments))::text AS rows FROM (
          SELECT i.id, p.version, extract(epoch FROM p.ts) * 1000 AS ms, p.output, p.segments

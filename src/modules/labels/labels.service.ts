@@ -121,9 +121,12 @@ export class LabelsService {
     });
     if (accepted.size > 0) {
       const items = [...accepted.values()];
+      // Before the transaction, on several connections: logged predictions never change.
+      const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
       const { observed, joined } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
-        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, overwrite, attempt, true)), attempt }));
+        const targets = read.map((target) => ({ ...target, label: null }));
+        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, targets, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
         result.matched += attempt.matched;
         result.pending += attempt.pending;
@@ -154,7 +157,9 @@ export class LabelsService {
             const parsed = parseLabel(model, label);
             return 'error' in parsed ? undefined : { id, ...parsed };
           });
-          const { observed: labeled } = await this.apply(client, served.name, model, items.filter((item): item is Accepted => item !== undefined), false, result, false);
+          const joinable = items.filter((item): item is Accepted => item !== undefined);
+          const read = await this.labels.readPredictions(served.name, joinable.map((item) => item.id), client);
+          const { observed: labeled } = await this.apply(client, served.name, model, joinable, read, false, result, false);
           return { taken: pending.length, observed: labeled };
         });
       });
@@ -192,14 +197,22 @@ export class LabelsService {
   }
 
   /**
-   * Labels the logged predictions among `items` (and holds the rest when `keepPending`); returns what
+   * Labels the logged predictions among `items`, `read` (and holds the rest when `keepPending`); returns what
    * was labeled. Each prediction's first label of this call is inserted at once (the common case: one
    * index insert, no lookup); where a label is stored already — by an earlier call, or by a concurrent
    * one, which the insert waits for — it is read and locked instead, and the duplicate and overwrite
    * rules apply against it.
    */
-  private async apply(client: pg.PoolClient, name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, result: LabelsResult, keepPending: boolean): Promise<Applied> {
-    const read = await this.labels.readPredictions(client, name, items.map((item) => item.id));
+  private async apply(
+    client: pg.PoolClient,
+    name: string,
+    model: PerformanceModel,
+    items: Accepted[],
+    read: LabelTarget[],
+    overwrite: boolean,
+    result: LabelsResult,
+    keepPending: boolean,
+  ): Promise<Applied> {
     const targets = new Map(read.map((target) => [target.id, target]));
     const batch: Batch = { now: new Date(), writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
     // A label still pending for a prediction that is logged by now is joined first, so that this call's

@@ -24,7 +24,7 @@ const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicte
  * in order: one parameter whatever the number of rows, cheaper to write and to parse on both sides than
  * one PostgreSQL array per column. Keys are short, zero scalars are left out (a label's delta has no
  * count, a prediction's no loss), times are epoch milliseconds, the count arrays PostgreSQL array
- * literals (a JSON array becomes a bigint[] twice as slowly). Numbers keep their exact value
+ * literals (a JSON array becomes a bigint[] twice as slowly; all zeros as '{}'). Numbers keep their exact value
  * (shortest round-trip representation both ways).
  */
 function deltaRecords(param: number): string {
@@ -35,6 +35,11 @@ function deltaRecords(param: number): string {
 /** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS). */
 const SELECT_DELTAS = `d.m, d.v, to_timestamp(d.b / 1000), d.k, d.s, coalesce(d.c, 0), coalesce(d.l, 0), coalesce(d.ls, 0), coalesce(d.ll, 0),
   d.cf::bigint[], d.pr::bigint[], coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0)`;
+
+/** A count array as a PostgreSQL array literal; all zeros as '{}' (adds nothing, and the fold skips it without a function call). */
+function cells(counts: number[]): string {
+  return counts.some((count) => count !== 0) ? `{${counts.join(',')}}` : '{}';
+}
 
 /** The JSON parameter of `deltaRecords`. */
 function deltasJson(deltas: BucketDelta[]): string {
@@ -52,8 +57,8 @@ function deltasJson(deltas: BucketDelta[]): string {
         l: nonZero(sums.labeled),
         ls: nonZero(sums.lossSum),
         ll: nonZero(sums.logLossSum),
-        cf: `{${sums.confusion.join(',')}}`,
-        pr: `{${sums.predicted.join(',')}}`,
+        cf: cells(sums.confusion),
+        pr: cells(sums.predicted),
         mp: nonZero(sums.maxProbSum),
         ml: nonZero(sums.maxProbLabeledSum),
         en: nonZero(sums.entropySum),
@@ -102,7 +107,8 @@ export class PerformanceRepository {
          RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at),
        merged AS (
          SELECT model, version, bucket, segment_key, segment_value, sum(count) AS count, sum(labeled) AS labeled, sum(loss_sum) AS loss_sum,
-                sum(log_loss_sum) AS log_loss_sum, plumbline_sum_cells(confusion) AS confusion, plumbline_sum_cells(predicted) AS predicted,
+                sum(log_loss_sum) AS log_loss_sum, plumbline_sum_cells(confusion) FILTER (WHERE cardinality(confusion) > 0) AS confusion,
+                plumbline_sum_cells(predicted) FILTER (WHERE cardinality(predicted) > 0) AS predicted,
                 sum(max_prob_sum) AS max_prob_sum, sum(max_prob_labeled_sum) AS max_prob_labeled_sum, sum(entropy_sum) AS entropy_sum,
                 sum(abs_error_sum) AS abs_error_sum, sum(squared_error_sum) AS squared_error_sum, max(created_at) AS updated_at
            FROM moved GROUP BY model, segment_key, bucket, segment_value, version),
@@ -115,8 +121,8 @@ export class PerformanceRepository {
            labeled = t.labeled + EXCLUDED.labeled,
            loss_sum = t.loss_sum + EXCLUDED.loss_sum,
            log_loss_sum = t.log_loss_sum + EXCLUDED.log_loss_sum,
-           confusion = plumbline_add_cells(t.confusion, EXCLUDED.confusion),
-           predicted = plumbline_add_cells(t.predicted, EXCLUDED.predicted),
+           confusion = CASE WHEN cardinality(EXCLUDED.confusion) = 0 THEN t.confusion ELSE plumbline_add_cells(t.confusion, EXCLUDED.confusion) END,
+           predicted = CASE WHEN cardinality(EXCLUDED.predicted) = 0 THEN t.predicted ELSE plumbline_add_cells(t.predicted, EXCLUDED.predicted) END,
            max_prob_sum = t.max_prob_sum + EXCLUDED.max_prob_sum,
            max_prob_labeled_sum = t.max_prob_labeled_sum + EXCLUDED.max_prob_labeled_sum,
            entropy_sum = t.entropy_sum + EXCLUDED.entropy_sum,
