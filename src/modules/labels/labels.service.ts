@@ -3,10 +3,10 @@ import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { classificationLoss, regressionLoss } from '../../monitoring/losses/loss.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
+import { labeledContribution, negatedSums } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
-import { DeltaCollector } from '../performance/performance-deltas.js';
+import { DeltaCollector, type BucketDelta } from '../performance/performance-deltas.js';
 import { performanceModelOf, type PerformanceModel } from '../performance/performance-model.js';
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { outputOf, parseLabel, type LabelValue } from './label-value.js';
@@ -103,7 +103,7 @@ export class LabelsService {
     if (body.labels.length > this.options.maxLabels) {
       throw new LabelsError(LabelsErrorCode.TooManyLabels, `${body.labels.length} labels exceed the limit of ${this.options.maxLabels} per call`);
     }
-    const result: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+    const result: LabelsResult = emptyResult();
     const accepted = new Map<string, Accepted>();
     body.labels.forEach((item: unknown, position: number) => {
       const reject = (id: string, error: string) => result.rejected.push({ id, error });
@@ -124,7 +124,7 @@ export class LabelsService {
       // Before the transaction, on several connections: logged predictions never change.
       const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
       const { observed, joined } = await this.retryingDeadlocks(() => {
-        const attempt: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+        const attempt: LabelsResult = emptyResult();
         const targets = read.map((target) => ({ ...target, label: null }));
         return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, targets, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
@@ -147,7 +147,7 @@ export class LabelsService {
     const model = performanceModelOf(served);
     let joined = 0;
     for (;;) {
-      const result: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+      const result: LabelsResult = emptyResult();
       const { taken, observed } = await this.retryingDeadlocks(() => {
         result.matched = 0;
         result.rejected = [];
@@ -202,6 +202,11 @@ export class LabelsService {
    * index insert, no lookup); where a label is stored already — by an earlier call, or by a concurrent
    * one, which the insert waits for — it is read and locked instead, and the duplicate and overwrite
    * rules apply against it.
+   *
+   * While PostgreSQL inserts, the labels are applied as if every first label went in (the usual case),
+   * and their aggregate deltas are queued right behind the insert on the same connection. Where some
+   * were labeled already, those deltas are taken back (appended negated, in the same transaction) and
+   * the labels applied again against what is stored.
    */
   private async apply(
     client: pg.PoolClient,
@@ -214,7 +219,7 @@ export class LabelsService {
     keepPending: boolean,
   ): Promise<Applied> {
     const targets = new Map(read.map((target) => [target.id, target]));
-    const batch: Batch = { now: new Date(), writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
+    const now = new Date();
     // A label still pending for a prediction that is logged by now is joined first, so that this call's
     // duplicate and overwrite rules see it (and a later join cannot drop it or override this call).
     const joining: Accepted[] = [];
@@ -231,24 +236,40 @@ export class LabelsService {
       const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
       if (output !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss: lossOf(model, output, item) });
     }
-    const inserted = await this.labels.insertLabels(client, name, [...first.values()], batch.now);
-    const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
-    for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
-
-    const joinResult: LabelsResult = { matched: 0, pending: 0, duplicate: 0, rejected: [] };
-    for (const item of joining) this.label(name, model, targets.get(item.id)!, item, false, joinResult, batch);
-    const missing: Accepted[] = [];
-    for (const item of items) {
-      const target = targets.get(item.id);
-      if (target) this.label(name, model, target, item, overwrite, result, batch);
-      else missing.push(item);
+    // Every item against its target's label as it stands (null: none stored).
+    const labelAll = () => {
+      const batch: Batch = { now, writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
+      const called = emptyResult();
+      const joined = emptyResult();
+      for (const item of joining) this.label(name, model, targets.get(item.id)!, item, false, joined, batch);
+      for (const item of items) {
+        const target = targets.get(item.id);
+        if (target) this.label(name, model, target, item, overwrite, called, batch);
+      }
+      return { batch, called, joined };
+    };
+    const insertion = this.labels.insertLabels(client, name, [...first.values()], now);
+    // Speculation needs a first write for every target (a logged output that no longer fits has none).
+    const speculated = first.size === targets.size ? labelAll() : undefined;
+    const [inserted] = await Promise.all([insertion, speculated && this.performance.append(client, speculated.batch.deltas.rows())]);
+    let labeled = speculated;
+    if (!labeled || inserted.size < first.size) {
+      if (labeled) await this.performance.append(client, labeled.batch.deltas.rows().map(negated));
+      const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
+      for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
+      labeled = labelAll();
+      await this.performance.append(client, labeled.batch.deltas.rows());
     }
+    const { batch, called, joined } = labeled;
+    result.matched += called.matched;
+    result.duplicate += called.duplicate;
+    result.rejected.push(...called.rejected);
     // What the inserts did not already store: overwrites, and a call's label replacing a joined one.
     const updates = [...batch.writes.values()].filter((write) => !(inserted.has(write.id) && first.get(write.id)!.label === write.label));
-    await this.labels.updateLabels(client, name, updates, batch.now);
-    await this.performance.append(client, batch.deltas.rows());
+    await this.labels.updateLabels(client, name, updates, now);
+    const missing = items.filter((item) => !targets.has(item.id));
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
-    return { observed: batch.observed, joined: joinResult.matched };
+    return { observed: batch.observed, joined: joined.matched };
   }
 
   /** One label for one prediction whose stored label is locked (or just inserted): a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
@@ -332,6 +353,15 @@ export class LabelsService {
     this.metrics.labels.inc({ model, result: 'duplicate' }, result.duplicate);
     this.metrics.labels.inc({ model, result: 'rejected' }, result.rejected.length);
   }
+}
+
+function emptyResult(): LabelsResult {
+  return { matched: 0, pending: 0, duplicate: 0, rejected: [] };
+}
+
+/** A delta that takes `delta` back. */
+function negated(delta: BucketDelta): BucketDelta {
+  return { ...delta, sums: negatedSums(delta.sums) };
 }
 
 /** The loss of `item` for a logged output that fits the model (see `outputOf`). */
