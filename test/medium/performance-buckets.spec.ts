@@ -10,7 +10,7 @@ const quiet = () => undefined;
 const BUCKET = new Date('2026-11-20T10:00:00Z');
 
 function delta(model: string, segmentValue: string, sums: Partial<PerformanceSums>, bucket = BUCKET): BucketDelta {
-  return { model, version: 1, bucket, segmentKey: segmentValue === '' ? '' : 'gender', segmentValue, sums: { ...emptySums(2), ...sums } };
+  return { model, version: 1, bucket, segmentKey: segmentValue === '' ? '' : 'gender', segmentValue, overall: false, sums: { ...emptySums(2), ...sums } };
 }
 
 describe('performance_buckets.predicted (real PostgreSQL)', () => {
@@ -52,6 +52,35 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
          FROM (VALUES ('{1,1}'::bigint[]), ('{}'), ('{2,3}')) AS v(x)`,
     );
     expect(rows[0]).toEqual({ same: [11, 22, 33], left_empty: [4, 5], right_empty: [4, 5], longer: [2, 4, 3], negative: [0, 7], summed: [3, 4] });
+  });
+
+  it('a delta that also counts overall adds to its segment and to the overall row, before and after the fold', async () => {
+    const model = uniqueId('overall');
+    const window = (segmentKey: string) => ({ model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey });
+    await database.transaction((client) =>
+      repository.append(client, [
+        { ...delta(model, 'f', { count: 2, lossSum: 0.5, predicted: [1, 1] }), overall: true },
+        { ...delta(model, 'm', { count: 1, predicted: [0, 1] }), overall: true },
+        { ...delta(model, 'm', { labeled: 1, lossSum: 0.25, confusion: [0, 0, 0, 1] }), segmentKey: 'age', segmentValue: 'old' },
+      ]),
+    );
+    const check = async () => {
+      expect((await repository.sumWindow(window(''), 2)).get('')).toMatchObject({ count: 3, labeled: 0, lossSum: 0.5, predicted: [1, 2] });
+      const gender = await repository.sumWindow(window('gender'), 2);
+      expect(gender.get('f')).toMatchObject({ count: 2, predicted: [1, 1] });
+      expect(gender.get('m')).toMatchObject({ count: 1, predicted: [0, 1] });
+      expect((await repository.sumWindow(window('age'), 2)).get('old')).toMatchObject({ labeled: 1, lossSum: 0.25, confusion: [0, 0, 0, 1] });
+    };
+    await check();
+    await compactAll();
+    await check();
+    const { rows } = await database.pool.query(`SELECT segment_key, segment_value, count::int FROM performance_buckets WHERE model = $1 ORDER BY 1, 2`, [model]);
+    expect(rows).toEqual([
+      { segment_key: '', segment_value: '', count: 3 },
+      { segment_key: 'age', segment_value: 'old', count: 0 },
+      { segment_key: 'gender', segment_value: 'f', count: 2 },
+      { segment_key: 'gender', segment_value: 'm', count: 1 },
+    ]);
   });
 
   it("rows written before the column existed ('{}') add nothing, and take the first real array on conflict", async () => {

@@ -8,6 +8,8 @@ export interface BucketDelta {
   bucket: Date;
   segmentKey: string;
   segmentValue: string;
+  /** Also adds to the overall row ('', '') of its bucket and version: the first segment row of a prediction carries its overall share. */
+  overall: boolean;
   sums: PerformanceSums;
 }
 
@@ -23,9 +25,9 @@ export function bucketOf(ts: Date, bucketMs: number): Date {
 }
 
 /**
- * Merges per-prediction contributions into one delta per aggregate row: the overall row and one
- * row per segment key the prediction carries. Sorted by key, so that concurrent transactions lock
- * rows in the same order.
+ * Merges per-prediction contributions into one delta per aggregate row: one row per segment key the
+ * prediction carries, the first of which also counts toward the overall row (`overall`), or the
+ * overall row itself for a prediction without segments.
  */
 export class DeltaCollector {
   private readonly deltas = new Map<string, BucketDelta>();
@@ -34,14 +36,18 @@ export class DeltaCollector {
 
   add(model: string, version: number, ts: Date, segments: Record<string, string>, classes: number, contribution: Partial<PerformanceSums>): void {
     const start = bucketStart(ts.getTime(), this.bucketMs);
-    const row = (segmentKey: string, segmentValue: string) => {
-      const key = `${model}\u0000${segmentKey}\u0000${start}\u0000${segmentValue}\u0000${version}`;
+    const row = (segmentKey: string, segmentValue: string, overall: boolean) => {
+      const key = `${model}\u0000${segmentKey}\u0000${start}\u0000${segmentValue}\u0000${version}\u0000${overall}`;
       let delta = this.deltas.get(key);
-      if (!delta) this.deltas.set(key, (delta = { model, version, bucket: new Date(start), segmentKey, segmentValue, sums: emptySums(classes) }));
+      if (!delta) this.deltas.set(key, (delta = { model, version, bucket: new Date(start), segmentKey, segmentValue, overall, sums: emptySums(classes) }));
       accumulate(delta.sums, contribution);
     };
-    row(OVERALL, OVERALL);
-    for (const segmentKey in segments) row(segmentKey, segments[segmentKey]);
+    let overall = true;
+    for (const segmentKey in segments) {
+      row(segmentKey, segments[segmentKey], overall);
+      overall = false;
+    }
+    if (overall) row(OVERALL, OVERALL, false);
   }
 
   get size(): number {

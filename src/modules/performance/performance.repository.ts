@@ -29,12 +29,12 @@ const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicte
  */
 function deltaRecords(param: number): string {
   return `ROWS FROM (json_to_recordset($${param}::json) AS (m text, v int, b float8, k text, s text, c bigint, l bigint, ls float8, ll float8,
-      cf text, pr text, mp float8, ml float8, en float8, ae float8, se float8)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, n)`;
+      cf text, pr text, mp float8, ml float8, en float8, ae float8, se float8, o boolean)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, o, n)`;
 }
 
-/** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS). */
+/** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS, overall). */
 const SELECT_DELTAS = `d.m, d.v, to_timestamp(d.b / 1000), d.k, d.s, coalesce(d.c, 0), coalesce(d.l, 0), coalesce(d.ls, 0), coalesce(d.ll, 0),
-  d.cf::bigint[], d.pr::bigint[], coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0)`;
+  d.cf::bigint[], d.pr::bigint[], coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0), coalesce(d.o, false)`;
 
 /** A count array as a PostgreSQL array literal; all zeros as '{}' (adds nothing, and the fold skips it without a function call). */
 function cells(counts: number[]): string {
@@ -64,6 +64,7 @@ function deltasJson(deltas: BucketDelta[]): string {
         en: nonZero(sums.entropySum),
         ae: nonZero(sums.absErrorSum),
         se: nonZero(sums.squaredErrorSum),
+        o: delta.overall || undefined,
       };
     }),
   );
@@ -88,7 +89,7 @@ export class PerformanceRepository {
     if (deltas.length === 0) return undefined;
     return {
       sql: (first) =>
-        `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS})
+        `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, overall)
          SELECT ${SELECT_DELTAS} FROM ${deltaRecords(first)} ORDER BY d.n`,
       params: [deltasJson(deltas)],
     };
@@ -104,14 +105,18 @@ export class PerformanceRepository {
     const { rows } = await this.database.pool.query(
       `WITH moved AS (
          DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at),
+         RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at, overall),
+       counted AS (
+         SELECT model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at FROM moved
+         UNION ALL
+         SELECT model, version, bucket, '', '', ${SUM_COLUMNS}, created_at FROM moved WHERE overall),
        merged AS (
          SELECT model, version, bucket, segment_key, segment_value, sum(count) AS count, sum(labeled) AS labeled, sum(loss_sum) AS loss_sum,
                 sum(log_loss_sum) AS log_loss_sum, plumbline_sum_cells(confusion) FILTER (WHERE cardinality(confusion) > 0) AS confusion,
                 plumbline_sum_cells(predicted) FILTER (WHERE cardinality(predicted) > 0) AS predicted,
                 sum(max_prob_sum) AS max_prob_sum, sum(max_prob_labeled_sum) AS max_prob_labeled_sum, sum(entropy_sum) AS entropy_sum,
                 sum(abs_error_sum) AS abs_error_sum, sum(squared_error_sum) AS squared_error_sum, max(created_at) AS updated_at
-           FROM moved GROUP BY model, segment_key, bucket, segment_value, version),
+           FROM counted GROUP BY model, segment_key, bucket, segment_value, version),
        folded AS (
          INSERT INTO performance_buckets AS t (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at)
          SELECT model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at

@@ -1,0 +1,19 @@
+-- A delta row may also count toward the overall row ('', '') of its bucket and version: a prediction or
+-- label with segments then appends one delta row per segment key, and none more for the overall row
+-- (for labels spread over a day's buckets, 1 row per label instead of 2). The fold and the readers'
+-- view count such a row twice: under its segment, and overall.
+ALTER TABLE "performance_deltas" ADD COLUMN "overall" BOOLEAN NOT NULL DEFAULT false;
+
+CREATE OR REPLACE VIEW "performance_all" AS
+SELECT "model", "version", "bucket", "segment_key", "segment_value", "count", "labeled", "loss_sum", "log_loss_sum", "confusion",
+       "predicted", "max_prob_sum", "max_prob_labeled_sum", "entropy_sum", "abs_error_sum", "squared_error_sum", "updated_at"
+  FROM "performance_buckets"
+UNION ALL
+SELECT "model", "version", "bucket", "segment_key", "segment_value", "count", "labeled", "loss_sum", "log_loss_sum", "confusion",
+       "predicted", "max_prob_sum", "max_prob_labeled_sum", "entropy_sum", "abs_error_sum", "squared_error_sum", "created_at"
+  FROM "performance_deltas"
+UNION ALL
+SELECT "model", "version", "bucket", '', '', "count", "labeled", "loss_sum", "log_loss_sum", "confusion",
+       "predicted", "max_prob_sum", "max_prob_labeled_sum", "entropy_sum", "abs_error_sum", "squared_error_sum", "created_at"
+  FROM "performance_deltas"
+ WHERE "overall";
