@@ -125,8 +125,8 @@ export class LabelsService {
       const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
       const { observed, joined } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = emptyResult();
-        const targets = read.map((target) => ({ ...target, label: null }));
-        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, targets, overwrite, attempt, true)), attempt }));
+        for (const target of read) target.label = null;
+        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, read, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
         result.matched += attempt.matched;
         result.pending += attempt.pending;
