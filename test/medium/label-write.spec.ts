@@ -25,4 +25,32 @@ describe('label writes', () => {
     const stored = (await getJson(`${server.url}/api/models/${model}/predictions/p1`)).body;
     expect([stored.label, stored.loss]).toEqual([5, 9]);
   });
+  it('a call of 1,200 labels (read in chunks, aggregated while the labels are inserted) counts each once, and sent again (all duplicates) or mixed with relabels moves nothing twice', async () => {
+    const model = uniqueId('bulk').replaceAll('-', '_');
+    expect((await fetch(`${server.url}/api/models/${model}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'regression', features: ['x'], segments: ['g'] }) })).status).toBe(200);
+    const n = 1_200;
+    const records = Array.from({ length: n }, (_, i) => ({ id: `p${String(i).padStart(5, '0')}`, features: { x: i }, output: i % 7, segments: { g: i % 3 === 0 ? 'a' : 'b' } }));
+    expect((await postJson(`${server.url}/api/models/${model}/predictions`, { records })).status).toBe(200);
+    const labels = records.map((record, i) => ({ id: record.id, label: (i % 7) + (i % 2) }));
+    const now = Date.now();
+    const performance = async () => {
+      const query = `from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}&segment=g`;
+      return (await getJson(`${server.url}/api/models/${model}/performance?${query}`)).body;
+    };
+    // Squared errors: 1 for odd i, 0 for even: n / 2 in all, meanLoss 0.5 overall.
+    expect((await postJson(`${server.url}/api/models/${model}/labels`, { labels: [...labels, { id: 'later', label: 1 }] })).body).toEqual({ matched: n, pending: 1, duplicate: 0, rejected: [] });
+    const first = await performance();
+    expect(first.overall).toMatchObject({ count: n, labeled: n, meanLoss: 0.5 });
+    expect(first.segments.a.labeled + first.segments.b.labeled).toBe(n);
+
+    expect((await postJson(`${server.url}/api/models/${model}/labels`, { labels })).body).toEqual({ matched: 0, pending: 0, duplicate: n, rejected: [] });
+    expect(await performance()).toEqual(first);
+
+    // Half the same, half moved from y to y + 1 (overwrite): the squared error of every odd i goes 1 → 4, of every even i 0 → 1.
+    const moved = labels.map((item, i) => (i % 2 === 0 ? item : { id: item.id, label: (item.label as number) + 1 }));
+    expect((await postJson(`${server.url}/api/models/${model}/labels?overwrite=true`, { labels: moved })).body).toEqual({ matched: n / 2, pending: 0, duplicate: n / 2, rejected: [] });
+    expect((await performance()).overall).toMatchObject({ count: n, labeled: n, meanLoss: 2 });
+    const stored = (await getJson(`${server.url}/api/models/${model}/predictions/p00001`)).body;
+    expect([stored.label, stored.loss]).toEqual([3, 4]);
+  });
 });
