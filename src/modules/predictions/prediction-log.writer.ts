@@ -64,8 +64,8 @@ export class PredictionLogWriter {
   private draining = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerDue = false;
-  /** Async answers of this event-loop turn, given together at its end (see answerWithTurn). */
-  private turnAnswers: Array<(outcome: AppendOutcome) => void> = [];
+  /** The answer of this event-loop turn's async appends, one promise for all of them (see answerWithTurn). */
+  private turnAnswer: Promise<AppendOutcome> | undefined;
 
   constructor(
     private readonly repository: PredictionLogRepository,
@@ -117,15 +117,14 @@ export class PredictionLogWriter {
    * after the I/O of this turn.
    */
   private answerWithTurn(): Promise<AppendOutcome> {
-    if (this.turnAnswers.length === 0) setImmediate(this.answerTurn);
-    return new Promise<AppendOutcome>((resolve) => this.turnAnswers.push(resolve));
+    this.turnAnswer ??= new Promise<AppendOutcome>((resolve) =>
+      setImmediate(() => {
+        this.turnAnswer = undefined;
+        resolve('logged');
+      }),
+    );
+    return this.turnAnswer;
   }
-
-  private readonly answerTurn = (): void => {
-    const answers = this.turnAnswers;
-    this.turnAnswers = [];
-    for (const answer of answers) answer('logged');
-  };
 
   /** Resolves when every queued row is committed or spooled; used at shutdown and by tests. */
   async drain(): Promise<void> {
