@@ -134,8 +134,8 @@ describe('prediction log (real PostgreSQL)', () => {
     };
     const spool = new PredictionSpool(join(mkdtempSync(join(tmpdir(), 'spool-')), 'predictions.ndjson'));
     const log = new PredictionLogWriter(slow, spool, new PlumblineMetrics(), { mode: 'async', maxBatchRows: 10, writers: 1, replayIntervalMs: 50, log: quiet });
-    // The first request goes alone into the stuck first batch; then 40 rows may wait: 41 answered at once.
-    const early = await Promise.all(Array.from({ length: 41 }, (_, i) => log.append(unit(model, [`e${i}`]))));
+    // The first 10 rows make a whole batch (taken at once, no linger), which sticks; then 40 rows may wait: 50 answered at once.
+    const early = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(unit(model, [`e${i}`]))));
     expect(early.every((outcome) => outcome === 'logged')).toBe(true);
     let answered = false;
     const late = log.append(unit(model, ['late'])).then((outcome) => ((answered = true), outcome));
@@ -146,7 +146,52 @@ describe('prediction log (real PostgreSQL)', () => {
     await log.drain();
     log.close();
     spool.close();
-    expect(await count(model)).toBe(42);
+    expect(await count(model)).toBe(51);
+  });
+
+  it('async mode answers the appends of one event-loop turn together, at its end', async () => {
+    const model = uniqueId('turn');
+    const { writer: log } = writer('async');
+    const answered: number[] = [];
+    const appends = Array.from({ length: 5 }, (_, i) => log.append(unit(model, [`t${i}`])).then(() => answered.push(i)));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(answered).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toEqual([0, 1, 2, 3, 4]);
+    await Promise.all(appends);
+    await log.drain();
+    expect(await count(model)).toBe(5);
+  });
+
+  it('async mode lets a few rows linger into one transaction, takes a whole batch at once, and drain writes what lingers', async () => {
+    const model = uniqueId('linger');
+    const batches: number[] = [];
+    const counting = Object.create(repository) as PredictionLogRepository;
+    counting.appendBatch = (units, afterInsert) => {
+      batches.push(units.flat().length);
+      return repository.appendBatch(units, afterInsert);
+    };
+    const spool = new PredictionSpool(join(mkdtempSync(join(tmpdir(), 'spool-')), 'predictions.ndjson'));
+    const log = new PredictionLogWriter(counting, spool, new PlumblineMetrics(), { mode: 'async', maxBatchRows: 10, writers: 2, replayIntervalMs: 50, log: quiet });
+    // Three requests of one turn and two of the next: answered, not written yet, then written together
+    // after the linger (in one transaction, unless this machine stalled for the 10 ms between the turns).
+    await Promise.all([0, 1, 2].map((i) => log.append(unit(model, [`a${i}`]))));
+    expect(batches).toEqual([]);
+    await Promise.all([3, 4].map((i) => log.append(unit(model, [`a${i}`]))));
+    await expect.poll(() => count(model), { timeout: 5_000 }).toBe(5);
+    expect(batches.length).toBeLessThanOrEqual(2);
+    batches.length = 0;
+    // A whole batch is taken at once.
+    await log.append(unit(model, Array.from({ length: 10 }, (_, i) => `b${i}`)));
+    expect(batches).toEqual([10]);
+    // drain (and close, at shutdown) writes lingering rows without waiting.
+    await log.append(unit(model, ['c0']));
+    await log.drain();
+    expect(batches).toEqual([10, 1]);
+    expect(await count(model)).toBe(16);
+    log.close();
+    spool.close();
   });
 
   it('keeps what the rows carry through the one JSON parameter: millisecond timestamps, a null output, unicode and quotes', async () => {
