@@ -331,18 +331,27 @@ export class LabelsService {
     }
   }
 
-  /** Prometheus, after the commit: label delay and the loss histogram, overall and per segment. */
+  /**
+   * After the commit: the listeners (the drift histograms) at once; Prometheus (label delay, the loss
+   * histogram overall and per segment) at the end of this event-loop turn, once the answer is on its way
+   * (a few thousand observations per call; a request that follows the answer is read in a later turn).
+   */
   private observe(name: string, observed: Observed[]): void {
-    if (observed.length > 0 && this.listeners.length > 0) {
+    if (observed.length === 0) return;
+    if (this.listeners.length > 0) {
       const committed = observed.map(({ target, previous, label }) => ({ version: target.version, ts: new Date(target.ts), segments: target.segments, previous, label }));
       for (const listener of this.listeners) listener(name, committed);
     }
+    setImmediate(() => this.observeMetrics(name, observed));
+  }
+
+  private observeMetrics(name: string, observed: Observed[]): void {
     for (const { target, loss, labeledAt } of observed) {
       const version = String(target.version);
-      this.metrics.labelDelay.observe({ model: name }, Math.max(0, (labeledAt.getTime() - new Date(target.ts).getTime()) / 1000));
+      this.metrics.labelDelay.observe({ model: name }, Math.max(0, (labeledAt.getTime() - target.ts.getTime()) / 1000));
       this.metrics.loss.observe({ model: name, version, segment_key: '', segment: '' }, loss);
-      for (const [key, value] of Object.entries(target.segments)) {
-        this.metrics.loss.observe({ model: name, version, segment_key: key, segment: this.segmentCap.label(name, key, value) }, loss);
+      for (const key in target.segments) {
+        this.metrics.loss.observe({ model: name, version, segment_key: key, segment: this.segmentCap.label(name, key, target.segments[key]) }, loss);
       }
     }
   }
