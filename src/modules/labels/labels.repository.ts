@@ -71,24 +71,32 @@ export class LabelsRepository {
 
   /**
    * Inserts first labels, in id order; an id labeled already (or by a concurrent transaction, which
-   * this waits for) is left as it is. Returns the ids inserted: when all were (the usual case) without
-   * sending them back, else as one JSON text. The rows go as one JSON parameter.
+   * this waits for) is left as it is. Returns the ids inserted. The rows go as one JSON parameter.
    */
   async insertLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<Set<string>> {
     if (writes.length === 0) return new Set();
-    const sorted = [...writes].sort(byId);
     const { rows } = await client.query({
       name: 'plumbline_labels_insert',
-      text: `WITH inserted AS (
-         INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-         SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)
-         ON CONFLICT (model, id) DO NOTHING
-         RETURNING id)
-       SELECT count(*)::int AS n, CASE WHEN count(*) < $4 THEN json_agg(id)::text END AS ids FROM inserted`,
-      values: [model, JSON.stringify(sorted.map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss }))), labeledAt, sorted.length],
+      text: `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+       SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)
+       ON CONFLICT (model, id) DO NOTHING
+       RETURNING id`,
+      values: [model, labelsJson(writes), labeledAt],
     });
-    const { n, ids } = rows[0] as { n: number; ids: string | null };
-    return new Set(n === sorted.length ? sorted.map((w) => w.id) : (JSON.parse(ids ?? '[]') as string[]));
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * Inserts labels that no prediction among them has yet, in id order, in one plain INSERT (a label stored
+   * already fails it with a unique violation: see `insertLabels` for the path that takes those).
+   */
+  async insertNewLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
+    await client.query({
+      name: 'plumbline_labels_insert_new',
+      text: `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+       SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)`,
+      values: [model, labelsJson(writes), labeledAt],
+    });
   }
 
   /** The stored labels among `ids`, locked until the transaction ends (in id order: no deadlocks). */
@@ -190,6 +198,11 @@ export class LabelsRepository {
     );
     return { pending: rows[0].pending, expired: rows[0].expired };
   }
+}
+
+/** The JSON parameter of the label inserts: the writes in id order (concurrent inserts take index locks in one order). */
+function labelsJson(writes: LabelWrite[]): string {
+  return JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss })));
 }
 
 function byId(a: { id: string }, b: { id: string }): number {

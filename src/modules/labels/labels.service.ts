@@ -3,10 +3,10 @@ import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { classificationLoss, regressionLoss } from '../../monitoring/losses/loss.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { labeledContribution, negatedSums } from '../../monitoring/performance/performance-sums.js';
+import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
-import { DeltaCollector, type BucketDelta } from '../performance/performance-deltas.js';
+import { DeltaCollector } from '../performance/performance-deltas.js';
 import { performanceModelOf, type PerformanceModel } from '../performance/performance-model.js';
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { outputOf, parseLabel, type LabelValue } from './label-value.js';
@@ -204,9 +204,7 @@ export class LabelsService {
    * rules apply against it.
    *
    * While PostgreSQL inserts, the labels are applied as if every first label went in (the usual case),
-   * and their aggregate deltas are queued right behind the insert on the same connection. Where some
-   * were labeled already, those deltas are taken back (appended negated, in the same transaction) and
-   * the labels applied again against what is stored.
+   * and their aggregate deltas are queued right behind the insert on the same connection (see below).
    */
   private async apply(
     client: pg.PoolClient,
@@ -248,13 +246,30 @@ export class LabelsService {
       }
       return { batch, called, joined };
     };
-    const insertion = this.labels.insertLabels(client, name, [...first.values()], now);
-    // Speculation needs a first write for every target (a logged output that no longer fits has none).
-    const speculated = first.size === targets.size ? labelAll() : undefined;
-    const [inserted] = await Promise.all([insertion, speculated && this.performance.append(client, speculated.batch.deltas.rows())]);
-    let labeled = speculated;
-    if (!labeled || inserted.size < first.size) {
-      if (labeled) await this.performance.append(client, labeled.batch.deltas.rows().map(negated));
+    const writes = [...first.values()];
+    let labeled: ReturnType<typeof labelAll> | undefined;
+    let inserted = new Set<string>();
+    // The usual case, every prediction here unlabeled so far: a plain insert (one unique-index descent per
+    // label, not two) under a savepoint, and the deltas computed while it runs and queued behind it on the
+    // same connection. A label stored already (or by a concurrent call, which the insert waits for) fails
+    // it: the savepoint is rolled back, and the careful path below runs.
+    if (writes.length > 0 && first.size === targets.size) {
+      const savepoint = client.query('SAVEPOINT plumbline_first_labels');
+      const insertion = this.labels.insertNewLabels(client, name, writes, now);
+      const speculated = labelAll();
+      const appended = this.performance.append(client, speculated.batch.deltas.rows());
+      const [saved, insert, append] = await Promise.allSettled([savepoint, insertion, appended]);
+      if (saved.status === 'fulfilled' && insert.status === 'fulfilled' && append.status === 'fulfilled') {
+        labeled = speculated;
+        inserted = new Set(first.keys());
+      } else if (saved.status === 'fulfilled' && insert.status === 'rejected' && isUniqueViolation(insert.reason)) {
+        await client.query('ROLLBACK TO SAVEPOINT plumbline_first_labels');
+      } else {
+        throw [saved, insert, append].find((outcome) => outcome.status === 'rejected')!.reason;
+      }
+    }
+    if (!labeled) {
+      inserted = await this.labels.insertLabels(client, name, writes, now);
       const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
       for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
       labeled = labelAll();
@@ -368,9 +383,9 @@ function emptyResult(): LabelsResult {
   return { matched: 0, pending: 0, duplicate: 0, rejected: [] };
 }
 
-/** A delta that takes `delta` back. */
-function negated(delta: BucketDelta): BucketDelta {
-  return { ...delta, sums: negatedSums(delta.sums) };
+/** A unique index refused a row (SQLSTATE 23505). */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '23505';
 }
 
 /** The loss of `item` for a logged output that fits the model (see `outputOf`). */

@@ -5,7 +5,6 @@ import {
   classificationContribution,
   emptySums,
   labeledContribution,
-  negatedSums,
   predictiveEntropy,
   regressionContribution,
   relabelContribution,
@@ -160,21 +159,6 @@ describe('addSums', () => {
 
   it('refuses confusion matrices of different sizes', () => {
     expect(() => addSums(emptySums(2), emptySums(3))).toThrowError('cannot add a confusion matrix of 9 cells to one of 4');
-  });
-});
-
-describe('negatedSums', () => {
-  it('negates every field, leaves no −0, and takes a delta back exactly (integers) and to the last bit (these floats)', () => {
-    const sums = sumsOf(BINARY, 2, [[[0.1, 0.9], 1], [[0.45, 0.55], null]]);
-    const negated = negatedSums(sums);
-    expect(negated.count).toBe(-2);
-    expect(negated.labeled).toBe(-1);
-    expect(negated.confusion).toEqual([0, 0, 0, -1]);
-    expect(negated.predicted).toEqual([0, -2]);
-    expect(Object.is(negated.absErrorSum, 0)).toBe(true);
-    expect(Object.is(negated.confusion[0], 0)).toBe(true);
-    expect(addSums(sums, negated)).toEqual(emptySums(2));
-    expect(sums.count).toBe(2);
   });
 });
 

@@ -78,13 +78,6 @@ export function addSums(a: PerformanceSums, b: Partial<PerformanceSums>): Perfor
   return sum;
 }
 
-/** −sums, field by field (to take a delta back); + 0 keeps −0 out of the sums. */
-export function negatedSums(sums: PerformanceSums): PerformanceSums {
-  const negated = { ...sums, confusion: sums.confusion.map((n) => -n + 0), predicted: sums.predicted.map((n) => -n + 0) };
-  for (const field of SCALARS) negated[field] = -sums[field] + 0;
-  return negated;
-}
-
 /** Predictive entropy −Σ_j p_j ln clip(p_j) (METRICS §2 `estimated.logLoss`); reference `-np.sum(p * np.log(np.clip(p, 1e-15, 1 - 1e-15)))`. */
 export function predictiveEntropy(probabilities: readonly number[]): number {
   assertProbabilities(probabilities);
