@@ -220,20 +220,18 @@ export class LabelsService {
     const now = new Date();
     // A label still pending for a prediction that is logged by now is joined first, so that this call's
     // duplicate and overwrite rules see it (and a later join cannot drop it or override this call).
+    const taking = keepPending ? this.labels.takePending(client, name, items.filter((item) => targets.has(item.id)).map((item) => item.id)) : undefined;
     const joining: Accepted[] = [];
-    if (keepPending) {
-      const held = await this.labels.takePending(client, name, items.filter((item) => targets.has(item.id)).map((item) => item.id));
-      for (const [id, label] of held) {
-        const parsed = parseLabel(model, label);
-        if (!('error' in parsed)) joining.push({ id, ...parsed });
+    // Each prediction's first label of the call (a joined pending one before the call's own), with its loss.
+    const firstLabels = () => {
+      const first = new Map<string, LabelWrite>();
+      for (const item of [...joining, ...items]) {
+        const target = targets.get(item.id);
+        const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
+        if (output !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss: lossOf(model, output, item) });
       }
-    }
-    const first = new Map<string, LabelWrite>();
-    for (const item of [...joining, ...items]) {
-      const target = targets.get(item.id);
-      const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
-      if (output !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss: lossOf(model, output, item) });
-    }
+      return first;
+    };
     // Every item against its target's label as it stands (null: none stored).
     const labelAll = () => {
       const batch: Batch = { now, writes: new Map(), deltas: new DeltaCollector(this.options.bucketMs), observed: [] };
@@ -246,30 +244,39 @@ export class LabelsService {
       }
       return { batch, called, joined };
     };
-    const writes = [...first.values()];
+    let first = firstLabels();
     let labeled: ReturnType<typeof labelAll> | undefined;
     let inserted = new Set<string>();
-    // The usual case, every prediction here unlabeled so far: a plain insert (one unique-index descent per
-    // label, not two) under a savepoint, and the deltas computed while it runs and queued behind it on the
-    // same connection. A label stored already (or by a concurrent call, which the insert waits for) fails
-    // it: the savepoint is rolled back, and the careful path below runs.
-    if (writes.length > 0 && first.size === targets.size) {
+    // The usual case, no pending label to join and every prediction here unlabeled so far: a plain insert
+    // (one unique-index descent per label, not two) under a savepoint, sent behind the pending-label take
+    // without waiting for it, and the deltas computed while PostgreSQL runs them and queued behind on the
+    // same connection. A pending label taken, or a label stored already (or by a concurrent call, which the
+    // insert waits for), and the savepoint is rolled back: the careful path below runs.
+    let held: Map<string, LabelValue> | undefined;
+    if (first.size > 0 && first.size === targets.size) {
       const savepoint = client.query('SAVEPOINT plumbline_first_labels');
-      const insertion = this.labels.insertNewLabels(client, name, writes, now);
+      const insertion = this.labels.insertNewLabels(client, name, [...first.values()], now);
       const speculated = labelAll();
       const appended = this.performance.append(client, speculated.batch.deltas.rows());
-      const [saved, insert, append] = await Promise.allSettled([savepoint, insertion, appended]);
-      if (saved.status === 'fulfilled' && insert.status === 'fulfilled' && append.status === 'fulfilled') {
+      const [take, saved, insert, append] = await Promise.allSettled([taking ?? new Map<string, LabelValue>(), savepoint, insertion, appended]);
+      if (take.status === 'rejected') throw take.reason;
+      held = take.value;
+      if (held.size === 0 && saved.status === 'fulfilled' && insert.status === 'fulfilled' && append.status === 'fulfilled') {
         labeled = speculated;
         inserted = new Set(first.keys());
-      } else if (saved.status === 'fulfilled' && insert.status === 'rejected' && isUniqueViolation(insert.reason)) {
+      } else if (saved.status === 'fulfilled' && (held.size > 0 || (insert.status === 'rejected' && isUniqueViolation(insert.reason)))) {
         await client.query('ROLLBACK TO SAVEPOINT plumbline_first_labels');
       } else {
         throw [saved, insert, append].find((outcome) => outcome.status === 'rejected')!.reason;
       }
     }
     if (!labeled) {
-      inserted = await this.labels.insertLabels(client, name, writes, now);
+      for (const [id, label] of held ?? (await taking) ?? []) {
+        const parsed = parseLabel(model, label);
+        if (!('error' in parsed)) joining.push({ id, ...parsed });
+      }
+      if (joining.length > 0) first = firstLabels();
+      inserted = await this.labels.insertLabels(client, name, [...first.values()], now);
       const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
       for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
       labeled = labelAll();
