@@ -244,38 +244,38 @@ export class LabelsService {
       }
       return { batch, called, joined };
     };
+    // The losses are computed while PostgreSQL takes the pending labels.
     let first = firstLabels();
+    for (const [id, label] of (await taking) ?? []) {
+      const parsed = parseLabel(model, label);
+      if (!('error' in parsed)) joining.push({ id, ...parsed });
+    }
+    if (joining.length > 0) first = firstLabels();
     let labeled: ReturnType<typeof labelAll> | undefined;
     let inserted = new Set<string>();
-    // The usual case, no pending label to join and every prediction here unlabeled so far: a plain insert
-    // (one unique-index descent per label, not two) under a savepoint, sent behind the pending-label take
-    // without waiting for it, and the deltas computed while PostgreSQL runs them and queued behind on the
-    // same connection. A pending label taken, or a label stored already (or by a concurrent call, which the
-    // insert waits for), and the savepoint is rolled back: the careful path below runs.
-    let held: Map<string, LabelValue> | undefined;
-    if (first.size > 0 && first.size === targets.size) {
-      const savepoint = client.query('SAVEPOINT plumbline_first_labels');
-      const insertion = this.labels.insertNewLabels(client, name, [...first.values()], now);
+    // The usual case, no pending label joined and every prediction here unlabeled so far: a plain insert
+    // (one unique-index descent per label, not two) under a savepoint, and the deltas computed while
+    // PostgreSQL runs it. A label stored already (or by a concurrent call, which the insert waits for)
+    // fails it: the savepoint is rolled back, and the careful path below runs.
+    if (joining.length === 0 && first.size > 0 && first.size === targets.size) {
+      await client.query('SAVEPOINT plumbline_first_labels');
+      const insertion = this.labels.insertNewLabels(client, name, [...first.values()], now).then(
+        () => undefined,
+        (error: unknown) => error ?? new Error('the label insert failed'),
+      );
       const speculated = labelAll();
-      const appended = this.performance.append(client, speculated.batch.deltas.rows());
-      const [take, saved, insert, append] = await Promise.allSettled([taking ?? new Map<string, LabelValue>(), savepoint, insertion, appended]);
-      if (take.status === 'rejected') throw take.reason;
-      held = take.value;
-      if (held.size === 0 && saved.status === 'fulfilled' && insert.status === 'fulfilled' && append.status === 'fulfilled') {
+      const failure = await insertion;
+      if (failure === undefined) {
+        await this.performance.append(client, speculated.batch.deltas.rows());
         labeled = speculated;
         inserted = new Set(first.keys());
-      } else if (saved.status === 'fulfilled' && (held.size > 0 || (insert.status === 'rejected' && isUniqueViolation(insert.reason)))) {
+      } else if (isUniqueViolation(failure)) {
         await client.query('ROLLBACK TO SAVEPOINT plumbline_first_labels');
       } else {
-        throw [saved, insert, append].find((outcome) => outcome.status === 'rejected')!.reason;
+        throw failure;
       }
     }
     if (!labeled) {
-      for (const [id, label] of held ?? (await taking) ?? []) {
-        const parsed = parseLabel(model, label);
-        if (!('error' in parsed)) joining.push({ id, ...parsed });
-      }
-      if (joining.length > 0) first = firstLabels();
       inserted = await this.labels.insertLabels(client, name, [...first.values()], now);
       const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
       for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
