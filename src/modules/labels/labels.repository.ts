@@ -25,6 +25,10 @@ const READ_PARALLELISM = 2;
 /** Below this many ids a call's read is not split. */
 const READ_CHUNK_MIN = 250;
 
+/** The label inserts: $1 the model, $2 the rows as `labelsJson`, $3 labeled_at. */
+const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
+  SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)`;
+
 /** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
   constructor(readonly database: Database) {}
@@ -77,10 +81,7 @@ export class LabelsRepository {
     if (writes.length === 0) return new Set();
     const { rows } = await client.query({
       name: 'plumbline_labels_insert',
-      text: `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-       SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)
-       ON CONFLICT (model, id) DO NOTHING
-       RETURNING id`,
+      text: `${INSERT_LABELS} ON CONFLICT (model, id) DO NOTHING RETURNING id`,
       values: [model, labelsJson(writes), labeledAt],
     });
     return new Set(rows.map((row) => row.id));
@@ -93,8 +94,7 @@ export class LabelsRepository {
   async insertNewLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
     await client.query({
       name: 'plumbline_labels_insert_new',
-      text: `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-       SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)`,
+      text: INSERT_LABELS,
       values: [model, labelsJson(writes), labeledAt],
     });
   }

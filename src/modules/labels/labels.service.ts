@@ -204,7 +204,7 @@ export class LabelsService {
    * rules apply against it.
    *
    * While PostgreSQL inserts, the labels are applied as if every first label went in (the usual case),
-   * and their aggregate deltas are queued right behind the insert on the same connection (see below).
+   * and their aggregate deltas appended once it has (see below).
    */
   private async apply(
     client: pg.PoolClient,

@@ -107,9 +107,9 @@ export class PerformanceRepository {
          DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at, overall),
        counted AS (
-         SELECT model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at FROM moved
-         UNION ALL
-         SELECT model, version, bucket, '', '', ${SUM_COLUMNS}, created_at FROM moved WHERE overall),
+         -- Each delta under its own segment, and once more overall when it says so (as performance_all reads them).
+         SELECT m.model, m.version, m.bucket, k.segment_key, k.segment_value, ${SUM_COLUMNS}, m.created_at
+           FROM moved m CROSS JOIN LATERAL (SELECT m.segment_key, m.segment_value UNION ALL SELECT '', '' WHERE m.overall) AS k(segment_key, segment_value)),
        merged AS (
          SELECT model, version, bucket, segment_key, segment_value, sum(count) AS count, sum(labeled) AS labeled, sum(loss_sum) AS loss_sum,
                 sum(log_loss_sum) AS log_loss_sum, plumbline_sum_cells(confusion) FILTER (WHERE cardinality(confusion) > 0) AS confusion,
