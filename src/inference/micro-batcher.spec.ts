@@ -37,9 +37,9 @@ afterEach(() => {
 });
 
 describe('MicroBatcher', () => {
-  it('with maxWaitUs 0 runs every request alone, with its own feeds', async () => {
+  it('with maxRows 1 runs every request alone, with its own feeds', async () => {
     const { runner, calls } = fakeRunner();
-    const batcher = new MicroBatcher(runner, 64, 0);
+    const batcher = new MicroBatcher(runner, 1, 0);
     const requests = [feedsOf([[1, 2]]), feedsOf([[3, 4], [5, 6]]), feedsOf([[7, 8]])];
     const results = await Promise.all(requests.map((feeds) => batcher.run(feeds, feeds.x.dims[0])));
     expect(calls).toHaveLength(3);
@@ -49,7 +49,7 @@ describe('MicroBatcher', () => {
     expect(results.map((result) => values(result, 'y'))).toEqual([[2, 4], [6, 8, 10, 12], [14, 16]]);
   });
 
-  it.each<[number]>([[500], [2000]])('with maxWaitUs %i merges concurrent requests into one call', async (maxWaitUs) => {
+  it.each<[number]>([[0], [500], [2000]])('with maxWaitUs %i merges concurrent requests into one call', async (maxWaitUs) => {
     const { runner, calls } = fakeRunner();
     const batcher = new MicroBatcher(runner, 64, maxWaitUs);
     const pending = [batcher.run(feedsOf([[1, 2]]), 1), batcher.run(feedsOf([[3, 4], [5, 6]]), 2), batcher.run(feedsOf([[7, 8]]), 1)];
@@ -113,14 +113,14 @@ describe('MicroBatcher', () => {
     expect(values(await result, 'y')).toEqual([2, -2, 4, -4, 6, -6, 8, -8]);
   });
 
-  it('rejects every caller in a merged group when the runner fails', async () => {
+  it('runs each caller of a failed merged group alone: every one fails when each run fails', async () => {
     const failure = new Error('session.run failed');
     const runner = vi.fn(async (): Promise<Feeds> => {
       throw failure;
     });
     const batcher = new MicroBatcher(runner, 64, 500);
     const outcomes = await Promise.allSettled([batcher.run(feedsOf([[1, 2]]), 1), batcher.run(feedsOf([[3, 4]]), 1), batcher.run(feedsOf([[5, 6]]), 1)]);
-    expect(runner).toHaveBeenCalledTimes(1);
+    expect(runner).toHaveBeenCalledTimes(4);
     expect(outcomes).toEqual([
       { status: 'rejected', reason: failure },
       { status: 'rejected', reason: failure },
@@ -134,13 +134,18 @@ describe('MicroBatcher', () => {
     await expect(batcher.run(feedsOf([[1, 2]]), 1)).rejects.toBe(failure);
   });
 
-  it('rejects only the failing group, not the next one', async () => {
+  it('fails only the request the model cannot run, not the others of its group', async () => {
     const failure = new Error('session.run failed');
     const { runner: working } = fakeRunner();
-    let call = 0;
-    const batcher = new MicroBatcher(async (feeds) => (call++ === 0 ? Promise.reject(failure) : working(feeds)), 2, 500);
+    // The model fails on any input holding a 3.
+    const runner = async (feeds: Feeds) => ((feeds.x.data as Float32Array).includes(3) ? Promise.reject(failure) : working(feeds));
+    const batcher = new MicroBatcher(runner, 64, 500);
     const outcomes = await Promise.allSettled([batcher.run(feedsOf([[1, 2]]), 1), batcher.run(feedsOf([[3, 4]]), 1), batcher.run(feedsOf([[5, 6]]), 1)]);
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: { y: { type: 'float32', dims: [1, 2], data: Float32Array.from([2, 4]) }, total: expect.anything() } },
+      { status: 'rejected', reason: failure },
+      { status: 'fulfilled', value: { y: { type: 'float32', dims: [1, 2], data: Float32Array.from([10, 12]) }, total: expect.anything() } },
+    ]);
   });
 
   it('with maxWaitUs 500 flushes on the next turn of the event loop (setImmediate)', async () => {
@@ -176,8 +181,43 @@ describe('MicroBatcher', () => {
     await Promise.all(pending);
   });
 
-  it('reports enabled only when maxWaitUs is positive', () => {
+  it('with maxWaitUs 0 runs the requests of one event-loop turn together, at its end', async () => {
+    const { runner, calls } = fakeRunner();
+    const batcher = new MicroBatcher(runner, 64, 0);
+    const first = [batcher.run(feedsOf([[1, 2]]), 1), batcher.run(feedsOf([[3, 4]]), 1)];
+    expect(calls).toHaveLength(0);
+    await nextImmediate();
+    const second = [batcher.run(feedsOf([[5, 6]]), 1)];
+    await nextImmediate();
+    expect(calls.map((call) => call.x.dims[0])).toEqual([2, 1]);
+    expect((await Promise.all([...first, ...second])).map((result) => values(result, 'y'))).toEqual([[2, 4], [6, 8], [10, 12]]);
+  });
+
+  it('merges only requests whose dimensions after the rows match', async () => {
+    const { runner, calls } = fakeRunner();
+    const batcher = new MicroBatcher(runner, 64, 0);
+    const wide: Feeds = { x: { type: 'float32', dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) } };
+    const pending = [batcher.run(feedsOf([[1, 2]]), 1), batcher.run(wide, 1), batcher.run(feedsOf([[3, 4]]), 1)];
+    await Promise.all(pending);
+    expect(calls.map((call) => call.x.dims)).toEqual([[1, 2], [1, 4], [1, 2]]);
+  });
+
+  it('runs each request alone again when a merged run does not answer one row per input row', async () => {
+    // A model whose output is one value per call, whatever the rows: merged, the callers' rows cannot be told apart.
+    const calls: number[] = [];
+    const runner = async (feeds: Feeds): Promise<Feeds> => {
+      calls.push(feeds.x.dims[0]);
+      const sum = Array.from(feeds.x.data as Float32Array).reduce((a, b) => a + b, 0);
+      return { sum: { type: 'float32', dims: [1], data: Float32Array.from([sum]) } };
+    };
+    const batcher = new MicroBatcher(runner, 64, 0);
+    const results = await Promise.all([batcher.run(feedsOf([[1, 2]]), 1), batcher.run(feedsOf([[3, 4], [5, 6]]), 2)]);
+    expect(calls).toEqual([3, 1, 2]);
+    expect(results.map((result) => values(result, 'sum'))).toEqual([[3], [18]]);
+  });
+
+  it('reports enabled only when maxRows is above 1', () => {
     const { runner } = fakeRunner();
-    expect([new MicroBatcher(runner, 64, 0).enabled, new MicroBatcher(runner, 64, 1).enabled]).toEqual([false, true]);
+    expect([new MicroBatcher(runner, 1, 0).enabled, new MicroBatcher(runner, 2, 0).enabled]).toEqual([false, true]);
   });
 });

@@ -13,8 +13,14 @@ interface Waiting {
 
 /**
  * Merges concurrent requests to one model version into one `session.run`: a group closes when it
- * holds `maxRows` rows or its first request has waited `maxWaitUs`. With `maxWaitUs = 0` every
- * request runs alone. Only for models whose inputs and outputs all have a free first dimension.
+ * holds `maxRows` rows, or when its first request has waited `maxWaitUs` — with `maxWaitUs = 0`, at
+ * the end of the event-loop turn it was queued in (setImmediate, which is when onnxruntime-node would
+ * have run it anyway), so the requests read in one turn run together and none waits longer. One run
+ * per request cost about as much as everything else Plumbline does per request (its fixed cost is
+ * most of a small model's). With `maxRows = 1` every request runs alone. Only for models whose
+ * inputs and outputs all have a free first dimension (the caller passes `maxRows = 1` otherwise);
+ * requests merge only when their other dimensions match, and a merged run whose outputs do not have
+ * one row per input row is run again request by request.
  */
 export class MicroBatcher {
   private waiting: Waiting[] = [];
@@ -28,7 +34,7 @@ export class MicroBatcher {
   ) {}
 
   get enabled(): boolean {
-    return this.maxWaitUs > 0;
+    return this.maxRows > 1;
   }
 
   run(feeds: Feeds, rows: number): Promise<Feeds> {
@@ -52,34 +58,51 @@ export class MicroBatcher {
     while (this.waiting.length > 0) {
       const group: Waiting[] = [];
       let rows = 0;
-      while (this.waiting.length > 0 && (group.length === 0 || rows + this.waiting[0].rows <= this.maxRows)) {
+      while (this.waiting.length > 0 && (group.length === 0 || (rows + this.waiting[0].rows <= this.maxRows && sameInnerDims(group[0].feeds, this.waiting[0].feeds)))) {
         const next = this.waiting.shift()!;
         group.push(next);
         rows += next.rows;
       }
       this.waitingRows -= rows;
-      void this.runGroup(group);
+      void this.runGroup(group, rows);
     }
   }
 
-  private async runGroup(group: Waiting[]): Promise<void> {
+  private async runGroup(group: Waiting[], rows: number): Promise<void> {
     if (group.length === 1) {
       const [only] = group;
       return this.runner(only.feeds).then(only.resolve, only.reject);
     }
+    let outputs: Feeds | undefined;
     try {
       const merged: Feeds = {};
       for (const name of Object.keys(group[0].feeds)) merged[name] = concatRows(group.map((item) => item.feeds[name]));
-      const outputs = await this.runner(merged);
-      let start = 0;
-      for (const item of group) {
-        const sliced: Feeds = {};
-        for (const [name, tensor] of Object.entries(outputs)) sliced[name] = sliceRows(tensor, start, start + item.rows);
-        start += item.rows;
-        item.resolve(sliced);
-      }
-    } catch (error) {
-      for (const item of group) item.reject(error);
+      outputs = await this.runner(merged);
+    } catch {
+      outputs = undefined;
+    }
+    if (!outputs || !Object.values(outputs).every((tensor) => tensor.dims[0] === rows)) {
+      // The merged run failed, or its outputs do not have one row per input row: each request runs
+      // alone, so that a request the model cannot run fails only itself.
+      for (const item of group) this.runner(item.feeds).then(item.resolve, item.reject);
+      return;
+    }
+    let start = 0;
+    for (const item of group) {
+      const sliced: Feeds = {};
+      for (const [name, tensor] of Object.entries(outputs)) sliced[name] = sliceRows(tensor, start, start + item.rows);
+      start += item.rows;
+      item.resolve(sliced);
     }
   }
+}
+
+/** True when every input has the same dimensions after the first (the rows) in both requests. */
+function sameInnerDims(a: Feeds, b: Feeds): boolean {
+  for (const [name, tensor] of Object.entries(a)) {
+    const other = b[name]?.dims;
+    if (!other || other.length !== tensor.dims.length) return false;
+    for (let i = 1; i < other.length; i++) if (other[i] !== tensor.dims[i]) return false;
+  }
+  return true;
 }

@@ -31,7 +31,7 @@ export class OnnxModel {
     options: SessionOptions,
   ) {
     this.batchable = [...inputs, ...outputs].every((spec) => spec.dims.length > 0 && spec.dims[0] === null);
-    this.batcher = new MicroBatcher((feeds) => this.runSession(feeds), options.batchMaxRows, this.batchable ? options.batchMaxWaitUs : 0);
+    this.batcher = new MicroBatcher((feeds) => this.runSession(feeds), this.batchable ? options.batchMaxRows : 1, options.batchMaxWaitUs);
   }
 
   static async fromBytes(bytes: Uint8Array, options: SessionOptions): Promise<OnnxModel> {

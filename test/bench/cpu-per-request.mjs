@@ -22,7 +22,7 @@ const rounds = Number(options.rounds ?? 2);
 const connections = Number(options.connections ?? 64);
 const admin = process.env.DATABASE_URL;
 if (!admin) throw new Error('DATABASE_URL is needed');
-const MODES = { group: {}, async: { PLUMBLINE_LOG_MODE: 'async' }, batch: { PLUMBLINE_BATCH_MAX_WAIT_US: '2000' }, group1: { PLUMBLINE_LOG_WRITERS: '1' }, group4: { PLUMBLINE_LOG_WRITERS: '4' } };
+const MODES = { group: {}, async: { PLUMBLINE_LOG_MODE: 'async' }, batch: { PLUMBLINE_BATCH_MAX_WAIT_US: '2000' }, group1: { PLUMBLINE_LOG_WRITERS: '1' }, group4: { PLUMBLINE_LOG_WRITERS: '4' }, unbatched: { PLUMBLINE_BATCH_MAX_ROWS: '1' } };
 const only = options.only ? options.only.split(',') : ['bare', ...Object.keys(MODES)];
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 

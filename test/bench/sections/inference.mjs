@@ -14,12 +14,14 @@ const BODIES = {
   32: JSON.stringify({ inputs: [{ name: 'input', shape: [32, 5], datatype: 'FP32', data: Array.from({ length: 32 }, (_, i) => [ROW[0] + (i % 40), ROW[1] + 100 * i, ROW[2], ROW[3], ROW[4]]) }] }),
 };
 const BODY = BODIES[1];
-const MODES = { group: {}, async: { PLUMBLINE_LOG_MODE: 'async' }, batch: { PLUMBLINE_BATCH_MAX_WAIT_US: '2000' } };
+// group and async micro-batch the requests of one event-loop turn (the default); unbatched runs every
+// request alone (the baseline of the micro-batching target); batch also waits up to 2 ms for more.
+const MODES = { group: {}, async: { PLUMBLINE_LOG_MODE: 'async' }, unbatched: { PLUMBLINE_BATCH_MAX_ROWS: '1' }, batch: { PLUMBLINE_BATCH_MAX_WAIT_US: '2000' } };
 const RSS_LIMIT = 400 * 1024 * 1024;
 
 /**
  * Bare Fastify + onnxruntime-node (test/bench/bare-server.mjs) vs Plumbline with group commit (the
- * default) and with PLUMBLINE_LOG_MODE=async, all serving models/credit/2; the same one-row body at
+ * default), with PLUMBLINE_LOG_MODE=async, without micro-batching and with a 2 ms micro-batching wait, all serving models/credit/2; the same one-row body at
  * 64 connections from a separate autocannon process, 10 s rounds, contenders alternating. Each
  * Plumbline logs into its own database, where the rows of model credit must equal the 200s it counted.
  */
@@ -37,7 +39,7 @@ export async function run(ctx) {
   const checks = [];
   const notes = [];
   try {
-    ctx.log('inference: starting bare, Plumbline (group), Plumbline (async) and Plumbline (group + micro-batching)');
+    ctx.log('inference: starting bare, Plumbline (group), Plumbline (async), Plumbline (group, no micro-batching) and Plumbline (group + micro-batching 2 ms)');
     servers.bare = await startServer({ name: 'bare', script: join(ctx.bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env }, tmp: ctx.tmp, readyPath: '/v2/health/ready', cwd: ctx.root, nodeArgs: ctx.nodeArgs('inference-bare') });
     for (const [mode, env] of Object.entries(MODES)) {
       servers[mode] = await startPlumbline({
@@ -106,7 +108,7 @@ export async function run(ctx) {
 
   const trialsOf = (key, size) => raw.trials.filter((t) => t.contender === key && t.rows === size);
   const of = (key, size, pick) => median(trialsOf(key, size).map(pick));
-  const labels = { bare: 'bare Fastify + ORT', group: 'Plumbline (group commit)', async: 'Plumbline (async log)', batch: 'Plumbline (group + micro-batching 2 ms)' };
+  const labels = { bare: 'bare Fastify + ORT', group: 'Plumbline (group commit)', async: 'Plumbline (async log)', unbatched: 'Plumbline (group, no micro-batching)', batch: 'Plumbline (group + micro-batching 2 ms)' };
   const rows = [];
   for (const size of [1, 32]) {
     const bareRate = of('bare', size, (t) => t.requestsPerSecond);
@@ -133,8 +135,9 @@ export async function run(ctx) {
   checks.push({ kind: 'target', name: 'group commit vs bare, 1 row (req/s)', value: x(ratio(rate1('group'), rate1('bare'))), target: '≥ 0.70×', pass: ratio(rate1('group'), rate1('bare')) >= 0.7 });
   checks.push({ kind: 'target', name: 'async vs bare, 1 row (req/s)', value: x(ratio(rate1('async'), rate1('bare'))), target: '≥ 0.85×', pass: ratio(rate1('async'), rate1('bare')) >= 0.85 });
   checks.push({ kind: 'target', name: 'group commit p99 vs bare p99, 1 row', value: x(ratio(p99('group'), p99('bare'))), target: '≤ 2×', pass: ratio(p99('group'), p99('bare')) <= 2 });
-  checks.push({ kind: 'target', name: 'micro-batching vs none, 64 single-row clients (rows/s)', value: x(ratio(rate1('batch'), rate1('group'))), target: '≥ 1.5×', pass: ratio(rate1('batch'), rate1('group')) >= 1.5 });
+  checks.push({ kind: 'target', name: 'micro-batching (default, group commit) vs none, 64 single-row clients (rows/s)', value: x(ratio(rate1('group'), rate1('unbatched'))), target: '≥ 1.5×', pass: ratio(rate1('group'), rate1('unbatched')) >= 1.5 });
   notes.push(`${rounds} rounds × ${duration} s per contender after a warm-up, order rotating; autocannon runs in its own process on the same 2 cores as the server and PostgreSQL`);
+  notes.push('micro-batching: by default the requests read in one event-loop turn share one session.run, with no added wait; "no micro-batching" is PLUMBLINE_BATCH_MAX_ROWS=1, "2 ms" is PLUMBLINE_BATCH_MAX_WAIT_US=2000');
   notes.push('rows/commit: prediction rows per log transaction during a round (rows of one transaction share its xmin): the batch size of the prediction log writer');
   return {
     title,
