@@ -202,7 +202,7 @@ describe('MicroBatcher', () => {
     expect(calls.map((call) => call.x.dims)).toEqual([[1, 2], [1, 4], [1, 2]]);
   });
 
-  it('runs each request alone again when a merged run does not answer one row per input row', async () => {
+  it('runs each request alone, then and later, when a merged run does not answer one row per input row', async () => {
     // A model whose output is one value per call, whatever the rows: merged, the callers' rows cannot be told apart.
     const calls: number[] = [];
     const runner = async (feeds: Feeds): Promise<Feeds> => {
@@ -214,6 +214,11 @@ describe('MicroBatcher', () => {
     const results = await Promise.all([batcher.run(feedsOf([[1, 2]]), 1), batcher.run(feedsOf([[3, 4], [5, 6]]), 2)]);
     expect(calls).toEqual([3, 1, 2]);
     expect(results.map((result) => values(result, 'sum'))).toEqual([[3], [18]]);
+    // From then on every request runs alone, at once.
+    expect(batcher.enabled).toBe(false);
+    const later = [batcher.run(feedsOf([[7, 8]]), 1), batcher.run(feedsOf([[9, 10]]), 1)];
+    expect(calls).toEqual([3, 1, 2, 1, 1]);
+    expect((await Promise.all(later)).map((result) => values(result, 'sum'))).toEqual([[15], [19]]);
   });
 
   it('reports enabled only when maxRows is above 1', () => {

@@ -15,17 +15,19 @@ interface Waiting {
  * Merges concurrent requests to one model version into one `session.run`: a group closes when it
  * holds `maxRows` rows, or when its first request has waited `maxWaitUs` — with `maxWaitUs = 0`, at
  * the end of the event-loop turn it was queued in (setImmediate, which is when onnxruntime-node would
- * have run it anyway), so the requests read in one turn run together and none waits longer. One run
- * per request cost about as much as everything else Plumbline does per request (its fixed cost is
- * most of a small model's). With `maxRows = 1` every request runs alone. Only for models whose
- * inputs and outputs all have a free first dimension (the caller passes `maxRows = 1` otherwise);
- * requests merge only when their other dimensions match, and a merged run whose outputs do not have
- * one row per input row is run again request by request.
+ * have run it anyway), so the requests read in one turn run together and none waits longer (a run per
+ * request was about a sixth of the server's CPU per one-row request, mostly onnxruntime-node's fixed
+ * cost per run). With `maxRows = 1` every request runs alone. Only for models whose inputs and outputs
+ * all have a free first dimension (the caller passes `maxRows = 1` otherwise); requests merge only when
+ * their other dimensions match, and a model whose merged outputs do not have one row per input row
+ * runs that group again request by request, and every later request alone.
  */
 export class MicroBatcher {
   private waiting: Waiting[] = [];
   private waitingRows = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** False once a merged run's outputs were not one row per input row: the model's rows are not independent. */
+  private rowWise = true;
 
   constructor(
     private readonly runner: Runner,
@@ -34,7 +36,7 @@ export class MicroBatcher {
   ) {}
 
   get enabled(): boolean {
-    return this.maxRows > 1;
+    return this.maxRows > 1 && this.rowWise;
   }
 
   run(feeds: Feeds, rows: number): Promise<Feeds> {
@@ -81,7 +83,8 @@ export class MicroBatcher {
     } catch {
       outputs = undefined;
     }
-    if (!outputs || !Object.values(outputs).every((tensor) => tensor.dims[0] === rows)) {
+    if (outputs && !Object.values(outputs).every((tensor) => tensor.dims[0] === rows)) this.rowWise = false;
+    if (!outputs || !this.rowWise) {
       // The merged run failed, or its outputs do not have one row per input row: each request runs
       // alone, so that a request the model cannot run fails only itself.
       for (const item of group) this.runner(item.feeds).then(item.resolve, item.reject);
