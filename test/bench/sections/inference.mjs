@@ -21,8 +21,9 @@ const RSS_LIMIT = 400 * 1024 * 1024;
 
 /**
  * Bare Fastify + onnxruntime-node (test/bench/bare-server.mjs) vs Plumbline with group commit (the
- * default), with PLUMBLINE_LOG_MODE=async, without micro-batching and with a 2 ms micro-batching wait, all serving models/credit/2; the same one-row body at
- * 64 connections from a separate autocannon process, 10 s rounds, contenders alternating. Each
+ * default), with PLUMBLINE_LOG_MODE=async, without micro-batching and with a 2 ms micro-batching wait,
+ * all serving models/credit/2; the same one-row body at 64 connections from a separate autocannon
+ * process, 10 s rounds, contenders alternating. Each
  * Plumbline logs into its own database, where the rows of model credit must equal the 200s it counted.
  */
 export async function run(ctx) {
