@@ -69,6 +69,11 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/** A unique index refused a row (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '23505';
+}
+
 export function createPool(url: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,

@@ -102,10 +102,11 @@ export class MicroBatcher {
 
 /** True when every input has the same dimensions after the first (the rows) in both requests. */
 function sameInnerDims(a: Feeds, b: Feeds): boolean {
-  for (const [name, tensor] of Object.entries(a)) {
+  for (const name in a) {
+    const dims = a[name].dims;
     const other = b[name]?.dims;
-    if (!other || other.length !== tensor.dims.length) return false;
-    for (let i = 1; i < other.length; i++) if (other[i] !== tensor.dims[i]) return false;
+    if (!other || other.length !== dims.length) return false;
+    for (let i = 1; i < other.length; i++) if (other[i] !== dims[i]) return false;
   }
   return true;
 }

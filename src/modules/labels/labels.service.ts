@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isUniqueViolation } from '../../database/database.js';
 import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { classificationLoss, regressionLoss } from '../../monitoring/losses/loss.js';
@@ -388,11 +389,6 @@ export class LabelsService {
 
 function emptyResult(): LabelsResult {
   return { matched: 0, pending: 0, duplicate: 0, rejected: [] };
-}
-
-/** A unique index refused a row (SQLSTATE 23505). */
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string })?.code === '23505';
 }
 
 /** The loss of `item` for a logged output that fits the model (see `outputOf`). */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Database } from '../../database/database.js';
+import { isUniqueViolation, type Database } from '../../database/database.js';
 import type { PredictionRow, PredictionUnit, StoredPrediction } from './prediction.types.js';
 
 const DAY_MS = 86_400_000;
@@ -14,8 +14,6 @@ export interface InsertPart {
 
 /** Work that must commit together with the rows it is given (the aggregates), as one more INSERT. */
 export type AfterInsert = (rows: PredictionRow[]) => InsertPart | undefined;
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * The longest a log write may take before its rows go to the spool instead (PostgreSQL stopped
@@ -45,7 +43,7 @@ export class PredictionLogRepository {
       await this.insertAll(rows, afterInsert?.(rows));
       return units.map(() => 'logged');
     } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      if (!isUniqueViolation(error)) throw error;
     }
     return this.database.transaction(async (client) => {
       const inserted = await this.insertIds(client, rows);
@@ -110,7 +108,7 @@ export class PredictionLogRepository {
         await this.database.pool.query(`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF predictions FOR VALUES FROM ('${from}') TO ('${to}')`);
       } catch (error) {
         // Another replica created it between our check and our CREATE.
-        if (!['42P07', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
+        if (!isUniqueViolation(error) && (error as { code?: string }).code !== '42P07') throw error;
       }
       this.knownPartitions.add(name);
     }
