@@ -29,6 +29,7 @@ function parseArgs(argv) {
   for (const arg of argv) {
     const [flag, value] = arg.split('=');
     if (flag === '--rounds') options.rounds = Number(value);
+    else if (flag === '--seconds') options.seconds = Number(value);
     else if (flag === '--quick') options.quick = true;
     else if (flag === '--no-build') options.noBuild = true;
     else if (flag === '--profile') options.profile = true;
@@ -40,6 +41,7 @@ function parseArgs(argv) {
     else options.sections.push(arg);
   }
   if (options.rounds !== undefined && !(Number.isInteger(options.rounds) && options.rounds > 0)) throw new Error('--rounds must be a positive integer');
+  if (options.seconds !== undefined && !(Number.isInteger(options.seconds) && options.seconds > 0)) throw new Error('--seconds must be a positive integer');
   if (options.queryLog !== undefined && !['auto', 'full', 'aggregates'].includes(options.queryLog)) throw new Error('--query-log must be auto, full or aggregates');
   return options;
 }
