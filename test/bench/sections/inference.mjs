@@ -98,6 +98,11 @@ export async function run(ctx) {
     const last = mean(samples.slice(-window));
     raw.rssRun = { seconds: rssSeconds, samples };
     checks.push({ kind: 'target', name: `RSS over ${rssSeconds} s at full load (group commit)`, value: `peak ${mib(Math.max(...samples))}, first ${window} s ${mib(first)}, last ${window} s ${mib(last)} (${((last / first - 1) * 100).toFixed(1)} %)`, target: '< 400 MiB, growth ≤ 10 %', pass: Math.max(...samples) < RSS_LIMIT && last <= first * 1.1 });
+    for (const key of Object.keys(BARE_LOGS)) {
+      const rows = await withClient(databases[key], async (client) => (await client.query('SELECT count(*)::int AS n FROM bare_log')).rows[0].n);
+      const clientOk = raw.trials.filter((t) => t.contender === key).reduce((sum, t) => sum + t.ok2xx * t.rows, 0);
+      checks.push({ kind: 'integrity', name: `bare + minimal log wrote every row it answered (${key})`, value: `${num(rows)} rows in its table, ${num(clientOk)} rows in the 2xx received in the measured rounds (warm-up included in the table)`, pass: rows >= clientOk });
+    }
     for (const mode of Object.keys(MODES)) {
       const { rows, answered } = await settle(servers[mode], databases[mode]);
       const clientOk = raw.trials.filter((t) => t.contender === mode).reduce((sum, t) => sum + t.ok2xx * t.rows, 0);
@@ -116,9 +121,9 @@ export async function run(ctx) {
 
   const trialsOf = (key, size) => raw.trials.filter((t) => t.contender === key && t.rows === size);
   const of = (key, size, pick) => median(trialsOf(key, size).map(pick));
-  // Ratios are paired: each round's trial over the other contender's trial of the same round (minutes
-  // apart at most, where the medians of the rates may come from rounds far apart on a machine whose
-  // speed drifts), then the median over the rounds.
+  // Ratios are paired: each round's trial over the other contender's trial of the same round, then the
+  // median over the rounds. A ratio of median rates may pair rounds far apart, and this shared host's
+  // speed drifts within minutes.
   const roundRatios = (key, other, size, pick) => {
     const others = trialsOf(other, size);
     return trialsOf(key, size).map((t) => {
@@ -133,13 +138,13 @@ export async function run(ctx) {
   const rps = (t) => t.requestsPerSecond;
   for (const size of [1, 32]) {
     for (const key of contenders) {
-      const rate = of(key, size, (t) => t.requestsPerSecond);
+      const rate = of(key, size, rps);
       rows.push([
         labels[key],
         String(size),
         num(rate),
         num(rate * size),
-        trialsOf(key, size).map((t) => num(t.requestsPerSecond)).join(' / '),
+        trialsOf(key, size).map((t) => num(rps(t))).join(' / '),
         x(paired(key, 'bare', size, rps)),
         ms(of(key, size, (t) => t.latencyMs.p50)),
         ms(of(key, size, (t) => t.latencyMs.p99)),
