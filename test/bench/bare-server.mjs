@@ -10,10 +10,14 @@
 // statement, the rows as one jsonb parameter), one transaction at a time. Group answers after the
 // commit; async at once (while fewer than ASYNC_QUEUE_ROWS wait), and its rows wait ASYNC_LINGER_MS
 // for more. What logging itself costs on this stack, without Plumbline's ids, partitions and aggregates.
+// BARE_LOG=group-worker is group commit with the PostgreSQL I/O in a worker thread (bare-log-worker.mjs),
+// which writes the next batch the moment one commits.
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import * as ort from 'onnxruntime-node';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import { CREATE_TABLE, INSERT } from './bare-log-worker.mjs';
 
 /** In async mode, rows that may wait uncommitted before a request waits for its commit. */
 const ASYNC_QUEUE_ROWS = 4096;
@@ -65,12 +69,12 @@ app.post('/v2/models/credit/infer', async (request, reply) => {
 
 /** The log of BARE_LOG (see the top of this file), or undefined. */
 async function openLog(mode, url) {
-  if (mode !== 'group' && mode !== 'async') throw new Error(`BARE_LOG must be group or async, not ${mode}`);
+  if (!['group', 'async', 'group-worker'].includes(mode)) throw new Error(`BARE_LOG must be group, async or group-worker, not ${mode}`);
   if (!url) throw new Error('BARE_LOG needs BARE_LOG_DATABASE_URL');
+  if (mode === 'group-worker') return openWorkerLog(url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query('CREATE TABLE IF NOT EXISTS bare_log (id text, ts timestamptz, version int, features jsonb, output jsonb)');
-  const insert = `INSERT INTO bare_log SELECT r.i, to_timestamp(r.t / 1000), r.v, r.f, r.o FROM jsonb_to_recordset($1::jsonb) AS r(i text, t float8, v int, f jsonb, o jsonb)`;
+  await client.query(CREATE_TABLE);
   let queue = [];
   let queuedRows = 0;
   let writing = false;
@@ -83,7 +87,7 @@ async function openLog(mode, url) {
       queuedRows = 0;
       const json = JSON.stringify(batch.flatMap((item) => item.rows));
       try {
-        await client.query({ name: 'bare_log_insert', text: insert, values: [json] });
+        await client.query({ name: 'bare_log_insert', text: INSERT, values: [json] });
         for (const item of batch) item.resolve();
       } catch (error) {
         for (const item of batch) item.reject(error);
@@ -99,6 +103,36 @@ async function openLog(mode, url) {
     if (mode === 'group' || queuedRows > ASYNC_QUEUE_ROWS) return done;
     done.catch((error) => console.error(`bare log write failed: ${error.message}`));
     return undefined;
+  };
+}
+
+/** Group commit through the worker of bare-log-worker.mjs: one message per event-loop turn with its rows. */
+async function openWorkerLog(url) {
+  const worker = new Worker(new URL('./bare-log-worker.mjs', import.meta.url), { workerData: { url } });
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const waiting = new Map();
+  let seq = 0;
+  let turn;
+  worker.on('message', ({ seqs, error }) => {
+    for (const done of seqs) {
+      for (const item of waiting.get(done)) error ? item.reject(new Error(error)) : item.resolve();
+      waiting.delete(done);
+    }
+  });
+  return (rows) => {
+    if (!turn) {
+      const current = (turn = { seq: ++seq, rows: [], items: [] });
+      setImmediate(() => {
+        turn = undefined;
+        waiting.set(current.seq, current.items);
+        worker.postMessage({ seq: current.seq, json: JSON.stringify(current.rows) });
+      });
+    }
+    turn.rows.push(...rows);
+    return new Promise((resolve, reject) => turn.items.push({ resolve, reject }));
   };
 }
 

@@ -1,6 +1,6 @@
 // CPU per request of each process on the inference path: the server's Node process, the PostgreSQL
 // backends of its database, and the load generator (autocannon). Starts the bare server, the bare server
-// with its minimal log (bare-group, bare-async) and Plumbline (group, async, batch, ...), each in turn, and
+// with its minimal log (bare-group, bare-group-worker, bare-async) and Plumbline (group, async, batch, ...), each in turn, and
 // sends each the same fixed number of requests after a warm-up; CPU is utime + stime from /proc before
 // and after. Contenders alternate for --rounds rounds.
 //   DATABASE_URL=postgresql://... node test/bench/cpu-per-request.mjs [--requests=40000] [--rows=1] [--rounds=2] [--only=bare,group]
@@ -99,7 +99,7 @@ try {
     const name = `cpu_${process.pid}_${index}`;
     await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
     databases[spec] = name;
-    if (mode === 'bare-group' || mode === 'bare-async') {
+    if (mode.startsWith('bare-')) {
       const env = { ...process.env, BARE_LOG: mode.slice(5), BARE_LOG_DATABASE_URL: withDatabase(admin, name) };
       servers[spec] = await startServer({ name: mode, script: join(bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env, tmp, readyPath: '/v2/health/ready', cwd: root });
       continue;
