@@ -13,9 +13,9 @@
 // BARE_LOG=group-worker is group commit with the PostgreSQL I/O in a worker thread (bare-log-worker.mjs),
 // which writes the next batch the moment one commits.
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import * as ort from 'onnxruntime-node';
-import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { CREATE_TABLE, INSERT } from './bare-log-worker.mjs';
 
@@ -112,6 +112,11 @@ async function openWorkerLog(url) {
   await new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+  });
+  // A log that stopped would leave requests waiting for good: the server ends, and the bench sees it.
+  worker.once('exit', (code) => {
+    console.error(`bare log worker exited (${code})`);
+    process.exit(1);
   });
   const waiting = new Map();
   let seq = 0;
