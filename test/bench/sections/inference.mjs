@@ -18,9 +18,8 @@ const BODY = BODIES[1];
 // request alone (the baseline of the micro-batching target); batch also waits up to 2 ms for more.
 const MODES = { group: {}, async: { PLUMBLINE_LOG_MODE: 'async' }, unbatched: { PLUMBLINE_BATCH_MAX_ROWS: '1' }, batch: { PLUMBLINE_BATCH_MAX_WAIT_US: '2000' } };
 // The bare server with a minimal durable log (see bare-server.mjs): what logging these rows costs on this
-// stack without Plumbline's work, answering after the commit (group; group-worker with the PostgreSQL I/O
-// in a worker thread) or at once (async).
-const BARE_LOGS = { bareGroup: 'group', bareGroupWorker: 'group-worker', bareAsync: 'async' };
+// stack without Plumbline's work, answering after the commit (group) or at once (async).
+const BARE_LOGS = { bareGroup: 'group', bareAsync: 'async' };
 const RSS_LIMIT = 400 * 1024 * 1024;
 
 /**
@@ -46,7 +45,7 @@ export async function run(ctx) {
   const checks = [];
   const notes = [];
   try {
-    ctx.log('inference: starting bare (without and with its minimal log: group, group in a worker, async), Plumbline (group), Plumbline (async), Plumbline (group, no micro-batching) and Plumbline (group + micro-batching 2 ms)');
+    ctx.log('inference: starting bare (without and with its minimal log, group and async), Plumbline (group), Plumbline (async), Plumbline (group, no micro-batching) and Plumbline (group + micro-batching 2 ms)');
     const startBare = (key, env) =>
       startServer({ name: key, script: join(ctx.bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env, ...env }, tmp: ctx.tmp, readyPath: '/v2/health/ready', cwd: ctx.root, nodeArgs: ctx.nodeArgs(`inference-${key}`) });
     servers.bare = await startBare('bare', {});
@@ -134,7 +133,7 @@ export async function run(ctx) {
   };
   const paired = (key, other, size, pick) => median(roundRatios(key, other, size, pick));
   const perRound = (key, other, pick) => roundRatios(key, other, 1, pick).map(x).join(' / ');
-  const labels = { bare: 'bare Fastify + ORT', bareGroup: 'bare + minimal log, group commit', bareGroupWorker: 'bare + minimal log, group commit in a worker', bareAsync: 'bare + minimal log, async', group: 'Plumbline (group commit)', async: 'Plumbline (async log)', unbatched: 'Plumbline (group, no micro-batching)', batch: 'Plumbline (group + micro-batching 2 ms)' };
+  const labels = { bare: 'bare Fastify + ORT', bareGroup: 'bare + minimal log, group commit', bareAsync: 'bare + minimal log, async', group: 'Plumbline (group commit)', async: 'Plumbline (async log)', unbatched: 'Plumbline (group, no micro-batching)', batch: 'Plumbline (group + micro-batching 2 ms)' };
   const rows = [];
   const rps = (t) => t.requestsPerSecond;
   for (const size of [1, 32]) {
@@ -168,12 +167,11 @@ export async function run(ctx) {
   // What the log mode itself costs on this machine: the bare server with a minimal durable log.
   compare('limit', 'bare + minimal log, group commit, vs bare, 1 row (req/s): what answering after a commit costs here with the least log work', 'bareGroup', 'bare', rps);
   compare('limit', 'Plumbline (group commit) vs bare + minimal log, group commit, 1 row (req/s)', 'group', 'bareGroup', rps);
-  compare('limit', 'bare + minimal log, group commit in a worker thread, vs bare, 1 row (req/s)', 'bareGroupWorker', 'bare', rps);
   compare('limit', 'bare + minimal log, async, vs bare, 1 row (req/s)', 'bareAsync', 'bare', rps);
   compare('limit', 'Plumbline (async log) vs bare + minimal log, async, 1 row (req/s)', 'async', 'bareAsync', rps);
   notes.push(`${rounds} rounds × ${duration} s per contender after a warm-up, order rotating; ratios are the median over the rounds of each round's ratio; autocannon runs in its own process on the same 2 cores as the server and PostgreSQL`);
   notes.push('micro-batching: by default the requests read in one event-loop turn share one session.run, with no added wait; "no micro-batching" is PLUMBLINE_BATCH_MAX_ROWS=1, "2 ms" is PLUMBLINE_BATCH_MAX_WAIT_US=2000');
-  notes.push('bare + minimal log: the bare server that also writes each row (id, time, version, features, output) into one table without indexes, the rows waiting at a time in one INSERT of one transaction, async lingering 10 ms like Plumbline; "in a worker": a worker thread owns the connection and writes the next batch as soon as one commits (test/bench/bare-server.mjs, bare-log-worker.mjs); Plumbline also keeps the ids unique, the daily partitions and the aggregates in the same transaction');
+  notes.push('bare + minimal log: the bare server that also writes each row (id, time, version, features, output) into one table without indexes, the rows waiting at a time in one INSERT of one transaction, async lingering 10 ms like Plumbline (test/bench/bare-server.mjs); Plumbline also keeps the ids unique, the daily partitions and the aggregates in the same transaction');
   notes.push('rows/commit: prediction rows per log transaction during a round (rows of one transaction share its xmin): the batch size of the prediction log writer');
   return {
     title,
