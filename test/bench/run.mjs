@@ -30,6 +30,7 @@ function parseArgs(argv) {
     const [flag, value] = arg.split('=');
     if (flag === '--rounds') options.rounds = Number(value);
     else if (flag === '--seconds') options.seconds = Number(value);
+    else if (flag === '--rows') options.rows = Number(value);
     else if (flag === '--quick') options.quick = true;
     else if (flag === '--no-build') options.noBuild = true;
     else if (flag === '--profile') options.profile = true;
@@ -41,6 +42,7 @@ function parseArgs(argv) {
     else options.sections.push(arg);
   }
   if (options.rounds !== undefined && !(Number.isInteger(options.rounds) && options.rounds > 0)) throw new Error('--rounds must be a positive integer');
+  if (options.rows !== undefined && options.rows !== 1) throw new Error('--rows can only be 1 (the size the targets are measured at)');
   if (options.seconds !== undefined && !(Number.isInteger(options.seconds) && options.seconds > 0)) throw new Error('--seconds must be a positive integer');
   if (options.queryLog !== undefined && !['auto', 'full', 'aggregates'].includes(options.queryLog)) throw new Error('--query-log must be auto, full or aggregates');
   return options;

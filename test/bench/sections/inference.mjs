@@ -34,6 +34,8 @@ export async function run(ctx) {
   const quick = ctx.options.quick;
   const rounds = ctx.options.rounds ?? 3;
   const duration = ctx.options.seconds ?? (quick ? 3 : 10);
+  // --rows=1 measures one-row requests only (the targets' size): more rounds of them in the same time.
+  const sizes = ctx.options.rows === 1 ? [1] : [1, 32];
   const connections = 64;
   const repository = join(ctx.tmp, 'infer-models');
   cpSync(join(ctx.root, 'models'), repository, { recursive: true });
@@ -69,7 +71,7 @@ export async function run(ctx) {
     ctx.log('inference: warmed up');
     for (let r = 0; r < rounds; r++) {
       const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
-      for (const rows of [1, 32]) for (const key of order) {
+      for (const rows of sizes) for (const key of order) {
         const start = new Date();
         const result = await load(key, duration, rows);
         result.rows = rows;
@@ -136,7 +138,7 @@ export async function run(ctx) {
   const labels = { bare: 'bare Fastify + ORT', bareGroup: 'bare + minimal log, group commit', bareAsync: 'bare + minimal log, async', group: 'Plumbline (group commit)', async: 'Plumbline (async log)', unbatched: 'Plumbline (group, no micro-batching)', batch: 'Plumbline (group + micro-batching 2 ms)' };
   const rows = [];
   const rps = (t) => t.requestsPerSecond;
-  for (const size of [1, 32]) {
+  for (const size of sizes) {
     for (const key of contenders) {
       const rate = of(key, size, rps);
       rows.push([
