@@ -10,19 +10,19 @@
 // statement, the rows as one jsonb parameter), one transaction at a time. Group answers after the
 // commit; async at once (while fewer than ASYNC_QUEUE_ROWS wait), and its rows wait ASYNC_LINGER_MS
 // for more. What logging itself costs on this stack, without Plumbline's ids, partitions and aggregates.
-// BARE_LOG=group-worker is group commit with the PostgreSQL I/O in a worker thread (bare-log-worker.mjs),
-// which writes the next batch the moment one commits.
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import * as ort from 'onnxruntime-node';
 import pg from 'pg';
-import { CREATE_TABLE, INSERT } from './bare-log-worker.mjs';
 
 /** In async mode, rows that may wait uncommitted before a request waits for its commit. */
 const ASYNC_QUEUE_ROWS = 4096;
 /** In async mode, how long rows wait for more before they are written (Plumbline's ASYNC_LINGER_MS). */
 const ASYNC_LINGER_MS = 10;
+
+const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS bare_log (id text, ts timestamptz, version int, features jsonb, output jsonb)';
+const INSERT = `INSERT INTO bare_log SELECT r.i, to_timestamp(r.t / 1000), r.v, r.f, r.o
+  FROM jsonb_to_recordset($1::jsonb) AS r(i text, t float8, v int, f jsonb, o jsonb)`;
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: bare-server.mjs <model.onnx>');
@@ -69,9 +69,8 @@ app.post('/v2/models/credit/infer', async (request, reply) => {
 
 /** The log of BARE_LOG (see the top of this file), or undefined. */
 async function openLog(mode, url) {
-  if (!['group', 'async', 'group-worker'].includes(mode)) throw new Error(`BARE_LOG must be group, async or group-worker, not ${mode}`);
+  if (mode !== 'group' && mode !== 'async') throw new Error(`BARE_LOG must be group or async, not ${mode}`);
   if (!url) throw new Error('BARE_LOG needs BARE_LOG_DATABASE_URL');
-  if (mode === 'group-worker') return openWorkerLog(url);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query(CREATE_TABLE);
@@ -103,41 +102,6 @@ async function openLog(mode, url) {
     if (mode === 'group' || queuedRows > ASYNC_QUEUE_ROWS) return done;
     done.catch((error) => console.error(`bare log write failed: ${error.message}`));
     return undefined;
-  };
-}
-
-/** Group commit through the worker of bare-log-worker.mjs: one message per event-loop turn with its rows. */
-async function openWorkerLog(url) {
-  const worker = new Worker(new URL('./bare-log-worker.mjs', import.meta.url), { workerData: { url } });
-  await new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  // A log that stopped would leave requests waiting for good: the server ends, and the bench sees it.
-  worker.once('exit', (code) => {
-    console.error(`bare log worker exited (${code})`);
-    process.exit(1);
-  });
-  const waiting = new Map();
-  let seq = 0;
-  let turn;
-  worker.on('message', ({ seqs, error }) => {
-    for (const done of seqs) {
-      for (const item of waiting.get(done)) error ? item.reject(new Error(error)) : item.resolve();
-      waiting.delete(done);
-    }
-  });
-  return (rows) => {
-    if (!turn) {
-      const current = (turn = { seq: ++seq, rows: [], items: [] });
-      setImmediate(() => {
-        turn = undefined;
-        waiting.set(current.seq, current.items);
-        worker.postMessage({ seq: current.seq, json: JSON.stringify(current.rows) });
-      });
-    }
-    turn.rows.push(...rows);
-    return new Promise((resolve, reject) => turn.items.push({ resolve, reject }));
   };
 }
 

@@ -1,8 +1,8 @@
 // CPU per request of each process on the inference path: the server's Node process, the PostgreSQL
 // backends of its database, and the load generator (autocannon). Starts the bare server, the bare server
-// with its minimal log (bare-group, bare-group-worker, bare-async) and Plumbline (group, async, batch, ...), each in turn, and
-// sends each the same fixed number of requests after a warm-up; CPU is utime + stime from /proc before
-// and after. Contenders alternate for --rounds rounds.
+// with its minimal log (bare-group, bare-async) and Plumbline (group, async, batch, ...), each in turn,
+// and sends each the same fixed number of requests after a warm-up; CPU is utime + stime from /proc
+// before and after. Contenders alternate for --rounds rounds.
 //   DATABASE_URL=postgresql://... node test/bench/cpu-per-request.mjs [--requests=40000] [--rows=1] [--rounds=2] [--only=bare,group]
 // Needs dist/ (npm run build). Prints one JSON line per measurement and a table.
 import { spawn } from 'node:child_process';
