@@ -9,6 +9,8 @@ import { allows, ApiKeyRing, presentedKey, requiredRole } from './common/api-key
 import { ErrorFilter } from './common/error.filter.js';
 import { HttpError, HttpErrorCode } from './common/http.errors.js';
 import { createLogger, JsonLogger } from './common/logger.js';
+import { registerInferRoutes } from './modules/predictions/infer.routes.js';
+import { PredictionsService } from './modules/predictions/predictions.service.js';
 import type { AppConfig } from './config/env.js';
 
 const MAX_MODEL_BYTES = 1024 * 1024 * 1024;
@@ -33,6 +35,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalFilters(new ErrorFilter(config.PLUMBLINE_MAX_BODY_BYTES));
   authenticate(fastify, config, logger);
   rejectUnknownModelsEarly(fastify, app.get(ModelRepository));
+  registerInferRoutes(fastify, app.get(PredictionsService));
   return app;
 }
 

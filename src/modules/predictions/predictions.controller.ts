@@ -1,23 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { PredictionsService, type IngestResponse, type OipInferResponse, type PredictionView, type PredictResponse } from './predictions.service.js';
-
-/** OIP v2 inference (DESIGN §5.1). */
-@Controller('v2/models/:model')
-export class InferController {
-  constructor(@Inject(PredictionsService) private readonly predictions: PredictionsService) {}
-
-  @Post('infer')
-  @HttpCode(200)
-  infer(@Param('model') model: string, @Body() body: unknown): Promise<OipInferResponse> {
-    return this.predictions.inferOip(model, undefined, body);
-  }
-
-  @Post('versions/:version/infer')
-  @HttpCode(200)
-  inferVersion(@Param('model') model: string, @Param('version') version: string, @Body() body: unknown): Promise<OipInferResponse> {
-    return this.predictions.inferOip(model, version, body);
-  }
-}
+import { PredictionsService, type IngestResponse, type PredictionView, type PredictResponse } from './predictions.service.js';
 
 /** The records API (DESIGN §5.2) and the prediction log lookup. */
 @Controller('api/models/:model')

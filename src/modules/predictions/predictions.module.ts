@@ -13,7 +13,7 @@ import { PredictionLogMaintenance } from './prediction-log.maintenance.js';
 import { PredictionLogRepository } from './prediction-log.repository.js';
 import { PredictionLogWriter } from './prediction-log.writer.js';
 import { PredictionSpool } from './prediction-spool.js';
-import { InferController, RecordsController } from './predictions.controller.js';
+import { RecordsController } from './predictions.controller.js';
 import { PredictionsService } from './predictions.service.js';
 
 const logger = new Logger('prediction-log');
@@ -77,7 +77,7 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     },
     PredictionLogLifecycle,
   ],
-  controllers: [InferController, RecordsController],
+  controllers: [RecordsController],
   exports: [PredictionLogWriter],
 })
 export class PredictionsModule {}
