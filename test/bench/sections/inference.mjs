@@ -43,7 +43,7 @@ export async function run(ctx) {
   for (const mode of [...Object.keys(BARE_LOGS), ...Object.keys(MODES)]) databases[mode] = await ctx.pg.createDatabase(`infer_${mode}`);
   const servers = {};
   const contenders = ['bare', ...Object.keys(BARE_LOGS), ...Object.keys(MODES)];
-  const raw = { rounds, duration, connections, body: JSON.parse(BODY), trials: [] };
+  const raw = { rounds, duration, connections, body: JSON.parse(BODY), trials: [], modelRuns: [] };
   const checks = [];
   const notes = [];
   try {
@@ -86,6 +86,9 @@ export async function run(ctx) {
             `${result.non2xx || result.errors || result.timeouts ? `, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}` : ''}`,
         );
       }
+      // What micro-batching can save at most: one model run, measured in each round (this host's speed drifts).
+      const run = await runJson(join(ctx.bench, 'load', 'model-run.mjs'), { model: join(repository, 'credit', '2', 'model.onnx'), rows: connections, calls: quick ? 300 : 1000, blocks: 3 });
+      raw.modelRuns.push({ round: r, ...run });
     }
     raw.rss = Object.fromEntries(contenders.map((key) => [key, { rss: servers[key].rss(), peak: servers[key].peakRss() }]));
     // RSS under a full-load run of the default server (group commit, 1 row): sampled every second.
@@ -166,6 +169,18 @@ export async function run(ctx) {
   compare('target', 'async vs bare, 1 row (req/s)', 'async', 'bare', rps, '≥ 0.85×', (v) => v >= 0.85);
   compare('target', 'group commit p99 vs bare p99, 1 row', 'group', 'bare', p99, '≤ 2×', (v) => v <= 2);
   compare('target', 'micro-batching (default, group commit) vs none, 64 single-row clients (rows/s)', 'group', 'unbatched', rps, '≥ 1.5×', (v) => v >= 1.5);
+  // Micro-batching shares model runs and nothing else: each request is still its own HTTP exchange and its
+  // own rows in the log. So if a request takes T µs of the server's time without it (1 / req/s), and merging
+  // saves at most `saved` µs of model run per request, rows/s can rise at most T / (T − saved).
+  const savedIn = (round) => { const run = raw.modelRuns.find((m) => m.round === round); return run.usPerRun1 - run.usPerRunMerged / run.rows; };
+  const bound = (t) => { const us = 1e6 / t.requestsPerSecond; return us / (us - savedIn(t.round)); };
+  raw.microBatchingBound = median(trialsOf('unbatched', 1).map(bound));
+  const runs = (field) => median(raw.modelRuns.map((m) => m[field])).toFixed(1);
+  checks.push({
+    kind: 'limit',
+    name: 'micro-batching, the most it can gain here (rows/s, 64 single-row clients)',
+    value: `${x(raw.microBatchingBound)} (rounds ${trialsOf('unbatched', 1).map((t) => x(bound(t))).join(' / ')}): a run of the model takes ${runs('usPerRun1')} µs with 1 row and ${runs('usPerRunMerged')} µs with ${connections} rows (test/bench/load/model-run.mjs, medians), so merging saves at most ${median(raw.modelRuns.map((m) => savedIn(m.round))).toFixed(1)} µs of the ${num(1e6 / of('unbatched', 1, rps))} µs a request takes without it; even bare would gain at most ${x(median(trialsOf('bare', 1).map(bound)))}`,
+  });
   // What the log mode itself costs on this machine: the bare server with a minimal durable log.
   compare('limit', 'bare + minimal log, group commit, vs bare, 1 row (req/s): what answering after a commit costs here with the least log work', 'bareGroup', 'bare', rps);
   compare('limit', 'Plumbline (group commit) vs bare + minimal log, group commit, 1 row (req/s)', 'group', 'bareGroup', rps);
@@ -174,6 +189,7 @@ export async function run(ctx) {
   notes.push(`${rounds} rounds × ${duration} s per contender after a warm-up, order rotating; ratios are the median over the rounds of each round's ratio; autocannon runs in its own process on the same 2 cores as the server and PostgreSQL`);
   notes.push('micro-batching: by default the requests read in one event-loop turn share one session.run, with no added wait; "no micro-batching" is PLUMBLINE_BATCH_MAX_ROWS=1, "2 ms" is PLUMBLINE_BATCH_MAX_WAIT_US=2000');
   notes.push('bare + minimal log: the bare server that also writes each row (id, time, version, features, output) into one table without indexes, the rows waiting at a time in one INSERT of one transaction, async lingering 10 ms like Plumbline (test/bench/bare-server.mjs); Plumbline also keeps the ids unique, the daily partitions and the aggregates in the same transaction');
+  notes.push('micro-batching bound: T / (T − saved), with T the µs per request without micro-batching (1 / its req/s) and saved = run(1 row) − run(64 rows) / 64, both of the same round, median over the rounds: a target above it cannot be met with this model on this machine, whatever the batching');
   notes.push('rows/commit: prediction rows per log transaction during a round (rows of one transaction share its xmin): the batch size of the prediction log writer');
   return {
     title,
