@@ -22,6 +22,8 @@ export class OnnxModel {
   readonly batcher: MicroBatcher;
   /** True when every input and output has a free first dimension: rows can be merged and split. */
   readonly batchable: boolean;
+  /** The inputs by name (each request is checked against them). */
+  readonly inputsByName: ReadonlyMap<string, TensorSpec>;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -30,6 +32,7 @@ export class OnnxModel {
     readonly sha256: string,
     options: SessionOptions,
   ) {
+    this.inputsByName = new Map(inputs.map((spec) => [spec.name, spec]));
     this.batchable = [...inputs, ...outputs].every((spec) => spec.dims.length > 0 && spec.dims[0] === null);
     this.batcher = new MicroBatcher((feeds) => this.runSession(feeds), this.batchable ? options.batchMaxRows : 1, options.batchMaxWaitUs);
   }

@@ -45,8 +45,8 @@ export function parseOipRequest(body: unknown, model: ServedModel, onnx: OnnxMod
   if (!Array.isArray(inputs) || inputs.length === 0) throw invalid(InferenceErrorCode.InvalidRequest, '"inputs" must be a non-empty array');
 
   const maxElements = limits.maxTensorElements ?? limits.maxRows * 4096;
-  const modelInputs = new Map(onnx.inputs.map((spec) => [spec.name, spec]));
-  const segmentKeys = new Set(model.spec.segmentKeys);
+  const modelInputs = onnx.inputsByName;
+  const segmentKeys = model.spec.segmentKeys;
   const feeds: Feeds = {};
   const extras = new Map<string, RawTensor>();
   for (const json of inputs) {
@@ -66,7 +66,7 @@ export function parseOipRequest(body: unknown, model: ServedModel, onnx: OnnxMod
         throw invalid(InferenceErrorCode.InvalidShape, `input '${tensor.name}': shape [${tensor.dims.join(',')}] does not fit the model's [${spec.dims.map((d) => d ?? -1).join(',')}]`);
       }
       feeds[tensor.name] = tensor;
-    } else if (tensor.name === PREDICTION_ID_INPUT || segmentKeys.has(tensor.name)) {
+    } else if (tensor.name === PREDICTION_ID_INPUT || segmentKeys.includes(tensor.name)) {
       if (tensor.type !== 'string' || tensor.dims.length !== 1) {
         throw invalid(InferenceErrorCode.InvalidInput, `input '${tensor.name}' must be BYTES with shape [N], one value per row`);
       }

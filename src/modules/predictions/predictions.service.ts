@@ -86,9 +86,12 @@ export class PredictionsService {
 
   async inferOip(name: string, version: string | undefined, body: unknown): Promise<OipInferResponse> {
     const target = this.models.getVersion(name, version);
-    return this.measured(target.model.name, target.version, async () => {
+    const labels = { model: target.model.name, version: String(target.version) };
+    const started = performance.now();
+    let code = 200;
+    try {
       const parsed = parseOipRequest(body, target.model, target.onnx, this.limits);
-      const ran = await this.runAndLog(target.model, target.version, target.onnx, parsed);
+      const ran = await this.runAndLog(target.model, target.version, target.onnx, parsed, labels);
       const wanted = parsed.outputs ?? [...target.onnx.outputs.map((spec) => spec.name), PREDICTION_ID_INPUT];
       const outputs = wanted
         .filter((output) => output !== PREDICTION_ID_INPUT)
@@ -96,22 +99,35 @@ export class PredictionsService {
       outputs.push({ name: PREDICTION_ID_INPUT, datatype: 'BYTES', shape: [ran.ids.length], data: ran.ids });
       return {
         model_name: target.model.name,
-        model_version: String(target.version),
+        model_version: labels.version,
         ...(parsed.requestId !== undefined ? { id: parsed.requestId } : {}),
         outputs,
       };
-    });
+    } catch (error) {
+      code = statusOf(error);
+      throw error;
+    } finally {
+      this.observeRequest(labels, started, code);
+    }
   }
 
   async predict(name: string, body: unknown): Promise<PredictResponse> {
     const target = this.models.getVersion(name);
-    return this.measured(target.model.name, target.version, async () => {
+    const labels = { model: target.model.name, version: String(target.version) };
+    const started = performance.now();
+    let code = 200;
+    try {
       const records = parseRecords(body, target.model, this.limits);
       const parsed = recordsToInference(records, target.model, target.onnx);
-      const ran = await this.runAndLog(target.model, target.version, target.onnx, parsed);
+      const ran = await this.runAndLog(target.model, target.version, target.onnx, parsed, labels);
       const predictions = ran.rows.map((row) => ({ id: row.id, output: row.output, ...this.decision(target.model, row.output) }));
-      return { model: target.model.name, version: String(target.version), predictions };
-    });
+      return { model: target.model.name, version: labels.version, predictions };
+    } catch (error) {
+      code = statusOf(error);
+      throw error;
+    } finally {
+      this.observeRequest(labels, started, code);
+    }
   }
 
   /**
@@ -182,7 +198,7 @@ export class PredictionsService {
     };
   }
 
-  private async runAndLog(model: ServedModel, version: number, onnx: OnnxModel, parsed: ParsedInference): Promise<Ran> {
+  private async runAndLog(model: ServedModel, version: number, onnx: OnnxModel, parsed: ParsedInference, labels: RequestLabels): Promise<Ran> {
     let outputs: Record<string, RawTensor>;
     try {
       outputs = await onnx.run(parsed.feeds, parsed.rows);
@@ -209,7 +225,7 @@ export class PredictionsService {
     if (outcome === 'duplicate') {
       throw new PredictionsError(PredictionsErrorCode.DuplicatePredictionId, `a prediction id of this request is already logged for model '${model.name}'`);
     }
-    this.metrics.batchRows.observe({ model: model.name, version: String(version) }, parsed.rows);
+    this.metrics.batchRows.observe(labels, parsed.rows);
     return { model, version, ids, outputs, rows };
   }
 
@@ -242,24 +258,22 @@ export class PredictionsService {
     return { label: model.spec.classes[index], score: probabilities[index] };
   }
 
-  private async measured<T>(model: string, version: number, work: () => Promise<T>): Promise<T> {
-    const labels = { model, version: String(version) };
-    const stop = this.metrics.inferenceDuration.startTimer(labels);
-    let code = 200;
-    try {
-      return await work();
-    } catch (error) {
-      code = (error as { code?: string }).code ? statusOf(error) : 500;
-      throw error;
-    } finally {
-      stop();
-      this.metrics.inferenceRequests.inc({ ...labels, code: String(code) });
-    }
+  /** The serving metrics of one answered request (inline in the handlers: this runs for every request). */
+  private observeRequest(labels: RequestLabels, started: number, code: number): void {
+    this.metrics.inferenceDuration.observe(labels, (performance.now() - started) / 1000);
+    this.metrics.inferenceRequests.inc({ model: labels.model, version: labels.version, code: String(code) });
   }
 }
 
+interface RequestLabels {
+  model: string;
+  version: string;
+}
+
+/** The HTTP status a thrown error is answered with (ErrorFilter's mapping for domain errors; 500 otherwise). */
 function statusOf(error: unknown): number {
-  return ERROR_STATUS[(error as { code: ErrorCode }).code] ?? 500;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? (ERROR_STATUS[code as ErrorCode] ?? 500) : 500;
 }
 
 function hasNonFinite(tensor: RawTensor): boolean {
