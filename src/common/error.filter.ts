@@ -18,8 +18,11 @@ const FASTIFY_CODES: Record<string, HttpErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: HttpErrorCode.BadRequest,
 };
 
-/** Turns anything thrown into `{error, code}` with the status of the code. */
-export function toErrorResponse(thrown: unknown, maxBodyBytes: number): { status: number; body: ErrorBody } {
+/**
+ * Turns anything thrown into `{error, code}` with the status of the code. `maxBodyBytes` only words the
+ * 413 of an oversized body (which only Fastify's body reader throws).
+ */
+export function toErrorResponse(thrown: unknown, maxBodyBytes?: number): { status: number; body: ErrorBody } {
   // Nest wraps Fastify's own 4xx errors (body parsing, size) in an HttpException; look inside.
   const cause = thrown instanceof HttpException ? (thrown.cause as { code?: unknown } | undefined) : undefined;
   const error = cause && typeof cause.code === 'string' ? cause : thrown;
@@ -32,7 +35,7 @@ export function toErrorResponse(thrown: unknown, maxBodyBytes: number): { status
     const code = FASTIFY_CODES[fastifyCode];
     const message =
       code === HttpErrorCode.BodyTooLarge
-        ? `request body is larger than PLUMBLINE_MAX_BODY_BYTES (${maxBodyBytes} bytes)`
+        ? `request body is larger than PLUMBLINE_MAX_BODY_BYTES${maxBodyBytes === undefined ? '' : ` (${maxBodyBytes} bytes)`}`
         : code === HttpErrorCode.MalformedJson
           ? `malformed JSON body: ${(error as Error).message}`
           : code === HttpErrorCode.UnsupportedMediaType

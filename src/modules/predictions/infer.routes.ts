@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PredictionsService } from './predictions.service.js';
 
 interface InferParams {
@@ -14,10 +14,7 @@ interface InferParams {
  * JSON body parser reads the body, and what is thrown goes to Nest's error handler, so to ErrorFilter.
  */
 export function registerInferRoutes(fastify: FastifyInstance, predictions: PredictionsService): void {
-  const infer = (request: { params: unknown; body: unknown }) => {
-    const { model, version } = request.params as InferParams;
-    return predictions.inferOip(model, version, request.body);
-  };
-  fastify.post('/v2/models/:model/infer', infer);
-  fastify.post('/v2/models/:model/versions/:version/infer', infer);
+  const infer = (request: FastifyRequest<{ Params: InferParams }>) => predictions.inferOip(request.params.model, request.params.version, request.body);
+  fastify.post<{ Params: InferParams }>('/v2/models/:model/infer', infer);
+  fastify.post<{ Params: InferParams }>('/v2/models/:model/versions/:version/infer', infer);
 }

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorCode } from '../../common/error-status.js';
+import { toErrorResponse } from '../../common/error.filter.js';
 import { uuidv7 } from '../../common/uuid7.js';
 import type { RawTensor } from '../../inference/datatypes.js';
 import { InferenceError, InferenceErrorCode } from '../../inference/inference.errors.js';
@@ -270,10 +270,9 @@ interface RequestLabels {
   version: string;
 }
 
-/** The HTTP status a thrown error is answered with (ErrorFilter's mapping for domain errors; 500 otherwise). */
+/** The HTTP status a thrown error is answered with: ErrorFilter's own mapping. */
 function statusOf(error: unknown): number {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? (ERROR_STATUS[code as ErrorCode] ?? 500) : 500;
+  return toErrorResponse(error).status;
 }
 
 function hasNonFinite(tensor: RawTensor): boolean {
