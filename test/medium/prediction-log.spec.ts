@@ -8,7 +8,7 @@ import { createPool, Database, MIGRATIONS_DIR } from '../../src/database/databas
 import { applyMigrations, readMigrations } from '../../src/database/migrator.js';
 import { PlumblineMetrics } from '../../src/monitoring/metrics.registry.js';
 import { PredictionLogRepository } from '../../src/modules/predictions/prediction-log.repository.js';
-import { PredictionLogWriter, type LogMode } from '../../src/modules/predictions/prediction-log.writer.js';
+import { PredictionLogWriter, type AppendOutcome, type LogMode } from '../../src/modules/predictions/prediction-log.writer.js';
 import { PredictionSpool } from '../../src/modules/predictions/prediction-spool.js';
 import type { PredictionUnit } from '../../src/modules/predictions/prediction.types.js';
 import { uniqueId } from '../helpers/app.js';
@@ -58,6 +58,22 @@ describe('prediction log (real PostgreSQL)', () => {
     expect(stored?.features).toEqual({ x: 1, note: 'ünïcode "quoted" \\ back' });
     expect(stored?.segments).toEqual({ region: 'eu' });
     expect(stored?.output).toEqual([0.25, 0.75]);
+  });
+
+  it('group commit takes its batch at the end of the event-loop turn: the appends of the turn, and of the setImmediate callbacks before it (where models run), share one transaction', async () => {
+    const model = uniqueId('turn');
+    const batches: number[] = [];
+    const counting = Object.create(repository) as PredictionLogRepository;
+    counting.appendBatch = (units, afterInsert) => {
+      batches.push(units.flat().length);
+      return repository.appendBatch(units, afterInsert);
+    };
+    const { writer: log } = writer('group', undefined, counting);
+    // Stands for a model run that ends in this turn: onnxruntime-node runs a session in a setImmediate.
+    const modelRun = new Promise<AppendOutcome>((resolve) => setImmediate(() => resolve(log.append(unit(model, ['run'])))));
+    const outcomes = await Promise.all([log.append(unit(model, ['a'])), log.append(unit(model, ['b', 'c'])), modelRun]);
+    expect(outcomes).toEqual(['logged', 'logged', 'logged']);
+    expect(batches).toEqual([4]);
   });
 
   it('a request whose id is already logged is refused whole, and nothing of it is stored', async () => {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { HttpError, HttpErrorCode } from '../../common/http.errors.js';
 import { isConnectionError } from '../../database/database.js';
@@ -53,7 +54,8 @@ export interface WriterOptions {
 
 /**
  * Writes the prediction log with group commit: requests that arrive while a batch commits wait
- * together for the next one, so one transaction carries many requests. In `group` mode a request
+ * together for the next one (taken at the end of the event-loop turn in which the last commit was
+ * read), so one transaction carries many requests. In `group` mode a request
  * is answered once its rows are committed (or fsynced to the spool); in `async` mode at the end of the
  * event-loop turn, before the commit, and its rows linger up to ASYNC_LINGER_MS for more.
  * While PostgreSQL is unreachable every batch goes to the spool, which is replayed in order,
@@ -196,6 +198,15 @@ export class PredictionLogWriter {
         }
       }
       if (!this.ready()) return;
+      if (this.options.mode === 'group' && this.queuedRows < this.options.maxBatchRows) {
+        // The batch is taken at the end of this event-loop turn, not the moment the last commit was
+        // read: the requests whose model run ends in this turn (onnxruntime-node runs in setImmediate)
+        // then join it instead of waiting a whole commit more. With 64 one-row clients: 32 instead of
+        // 26 rows per commit, the 64-row convoys (every client waiting on one commit) gone, and +16 %
+        // requests/s (median of 16 alternating rounds, 16 of 16 faster).
+        await nextTurn();
+        if (!this.ready()) return;
+      }
       const batch = this.take();
       await this.write(batch);
     }
