@@ -41,19 +41,25 @@ describe('prediction log (real PostgreSQL)', () => {
     return repository.countForModel(model);
   }
 
+  /** The repository, recording how many rows each batch it writes holds. */
+  function recording(): { counting: PredictionLogRepository; batches: number[] } {
+    const batches: number[] = [];
+    const counting = Object.create(repository) as PredictionLogRepository;
+    counting.appendBatch = (units, afterInsert) => {
+      batches.push(units.flat().length);
+      return repository.appendBatch(units, afterInsert);
+    };
+    return { counting, batches };
+  }
+
   it('group commit: every acknowledged row is in the table, and concurrent requests share transactions', async () => {
     const model = uniqueId('gc');
-    let transactions = 0;
-    const counting = Object.create(repository) as PredictionLogRepository;
-    counting.appendBatch = (units) => {
-      transactions++;
-      return repository.appendBatch(units);
-    };
+    const { counting, batches } = recording();
     const { writer: log } = writer('group', undefined, counting);
     const outcomes = await Promise.all(Array.from({ length: 400 }, (_, i) => log.append(unit(model, [`r${i}-a`, `r${i}-b`, `r${i}-c`]))));
     expect(outcomes.every((outcome) => outcome === 'logged')).toBe(true);
     expect(await count(model)).toBe(1200);
-    expect(transactions).toBeLessThan(400);
+    expect(batches.length).toBeLessThan(400);
     const stored = await repository.findById(model, 'r7-b');
     expect(stored?.features).toEqual({ x: 1, note: 'ünïcode "quoted" \\ back' });
     expect(stored?.segments).toEqual({ region: 'eu' });
@@ -62,12 +68,7 @@ describe('prediction log (real PostgreSQL)', () => {
 
   it('group commit takes its batch at the end of the event-loop turn: the appends of the turn, and of the setImmediate callbacks before it (where models run), share one transaction', async () => {
     const model = uniqueId('turn');
-    const batches: number[] = [];
-    const counting = Object.create(repository) as PredictionLogRepository;
-    counting.appendBatch = (units, afterInsert) => {
-      batches.push(units.flat().length);
-      return repository.appendBatch(units, afterInsert);
-    };
+    const { counting, batches } = recording();
     const { writer: log } = writer('group', undefined, counting);
     // Stands for a model run that ends in this turn: onnxruntime-node runs a session in a setImmediate.
     const modelRun = new Promise<AppendOutcome>((resolve) => setImmediate(() => resolve(log.append(unit(model, ['run'])))));
@@ -182,12 +183,7 @@ describe('prediction log (real PostgreSQL)', () => {
 
   it('async mode lets a few rows linger into one transaction, takes a whole batch at once, and drain writes what lingers', async () => {
     const model = uniqueId('linger');
-    const batches: number[] = [];
-    const counting = Object.create(repository) as PredictionLogRepository;
-    counting.appendBatch = (units, afterInsert) => {
-      batches.push(units.flat().length);
-      return repository.appendBatch(units, afterInsert);
-    };
+    const { counting, batches } = recording();
     const spool = new PredictionSpool(join(mkdtempSync(join(tmpdir(), 'spool-')), 'predictions.ndjson'));
     const log = new PredictionLogWriter(counting, spool, new PlumblineMetrics(), { mode: 'async', maxBatchRows: 10, writers: 2, replayIntervalMs: 50, log: quiet });
     // Three requests of one turn and two of the next: answered, not written yet, then written together
