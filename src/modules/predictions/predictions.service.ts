@@ -104,7 +104,7 @@ export class PredictionsService {
         outputs,
       };
     } catch (error) {
-      code = statusOf(error);
+      code = toErrorResponse(error).status; // the status ErrorFilter answers it with
       throw error;
     } finally {
       this.observeRequest(labels, started, code);
@@ -123,7 +123,7 @@ export class PredictionsService {
       const predictions = ran.rows.map((row) => ({ id: row.id, output: row.output, ...this.decision(target.model, row.output) }));
       return { model: target.model.name, version: labels.version, predictions };
     } catch (error) {
-      code = statusOf(error);
+      code = toErrorResponse(error).status; // the status ErrorFilter answers it with
       throw error;
     } finally {
       this.observeRequest(labels, started, code);
@@ -268,11 +268,6 @@ export class PredictionsService {
 interface RequestLabels {
   model: string;
   version: string;
-}
-
-/** The HTTP status a thrown error is answered with: ErrorFilter's own mapping. */
-function statusOf(error: unknown): number {
-  return toErrorResponse(error).status;
 }
 
 function hasNonFinite(tensor: RawTensor): boolean {
