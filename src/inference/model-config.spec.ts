@@ -193,6 +193,12 @@ describe('validateModelConfig', () => {
       { task: 'binary', classes: ['a', 'b'], loss: { name: 'zero_one', costMatrix: [[0, 1], [1]] } },
       'config.json: loss.costMatrix: must be 2×2 (classes × classes)',
     ],
+    ['a huber delta of 0', { task: 'regression', loss: { name: 'huber', params: { delta: 0 } } }, 'config.json: loss.params.delta: must be > 0, got 0'],
+    ['a quantile tau over 1', { task: 'regression', loss: { name: 'quantile', params: { tau: 1.5 } } }, 'config.json: loss.params.tau: must be in [0, 1], got 1.5'],
+    ['a negative focal gamma', { task: 'binary', loss: { name: 'focal', params: { gamma: -1 } } }, 'config.json: loss.params.gamma: must be ≥ 0, got -1'],
+    ['a focal alpha over 1', { task: 'binary', loss: { name: 'focal', params: { alpha: 2 } } }, 'config.json: loss.params.alpha: must be in [0, 1], got 2'],
+    ['a misspelt param', { task: 'regression', loss: { name: 'huber', params: { detla: 2 } } }, 'config.json: loss.params.detla: loss "huber" takes "delta"'],
+    ['a param of a loss that takes none', { task: 'binary', loss: { name: 'log_loss', params: { eps: 1e-7 } } }, 'config.json: loss.params.eps: loss "log_loss" takes no params'],
     [
       'a cost matrix without classes',
       { task: 'binary', loss: { name: 'zero_one', costMatrix: [[0, 1], [1, 0]] } },

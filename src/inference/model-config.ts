@@ -18,6 +18,19 @@ export const LOSS_TASKS = {
 
 export type LossName = keyof typeof LOSS_TASKS;
 
+/** The `params` each loss takes (METRICS §1) and the values each may have; any other key is refused at load. */
+const LOSS_PARAMS: Record<LossName, Record<string, { test: (value: number) => boolean; range: string }>> = {
+  log_loss: {},
+  focal: { gamma: { test: (v) => v >= 0, range: '≥ 0' }, alpha: { test: (v) => v >= 0 && v <= 1, range: 'in [0, 1]' } },
+  hinge: {},
+  brier: {},
+  zero_one: {},
+  mse: {},
+  mae: {},
+  huber: { delta: { test: (v) => v > 0, range: '> 0' } },
+  quantile: { tau: { test: (v) => v >= 0 && v <= 1, range: 'in [0, 1]' } },
+};
+
 /** Segment and attribute keys become Prometheus label values and JSON keys: keep them plain. */
 const KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const key = z.string().regex(KEY, 'must match [A-Za-z_][A-Za-z0-9_]* (at most 64 characters)');
@@ -25,7 +38,7 @@ const RESERVED_KEYS = new Set(['prediction_id']);
 
 const lossSchema = z.strictObject({
   name: z.enum(Object.keys(LOSS_TASKS) as [LossName, ...LossName[]]),
-  params: z.record(z.string(), z.number()).default({}),
+  params: z.record(z.string(), z.number().finite()).default({}),
   classWeights: z.record(z.string(), z.number().nonnegative()).optional(),
   costMatrix: z.array(z.array(z.number())).optional(),
 });
@@ -83,6 +96,14 @@ export const modelConfigSchema = z
     }
     for (const attribute of Object.keys(config.privileged)) {
       if (!config.sensitive.includes(attribute)) issue(['privileged', attribute], `"${attribute}" is not one of sensitive`);
+    }
+    if (loss) {
+      const allowed = LOSS_PARAMS[loss.name];
+      for (const [name, value] of Object.entries(loss.params)) {
+        const rule = allowed[name];
+        if (!rule) issue(['loss', 'params', name], `loss "${loss.name}" takes ${Object.keys(allowed).map((k) => `"${k}"`).join(', ') || 'no params'}`);
+        else if (!rule.test(value)) issue(['loss', 'params', name], `must be ${rule.range}, got ${value}`);
+      }
     }
     if (loss?.classWeights) {
       for (const name of Object.keys(loss.classWeights)) {
