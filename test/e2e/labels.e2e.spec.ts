@@ -153,6 +153,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
       { id: others[9].id, label: 'Default' },
       { id: repeated.id, label: 'repaid' },
       { id: repeated.id, label: 'default' },
+      { id: repeated.id, label: 0 },
       { id: tooLong, label: 'default' },
       { id: longest, label: 'default' },
       { id: 42, label: 'default' },
@@ -162,11 +163,12 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     // Infinity cannot be written in JSON, but 1e999 parses to it.
     const body = JSON.stringify({ labels: items }).replace(/\]\}$/, `,{"id":"${others[0].id}-inf","label":1e999}]}`);
     const answer = ok(await label(model, body));
-    expect(answer).toMatchObject({ matched: 2, pending: 1, duplicate: 0 });
+    // repeated: 'repaid', then 'default' (rejected), then class 0 = 'repaid' again (a duplicate).
+    expect(answer).toMatchObject({ matched: 2, pending: 1, duplicate: 1 });
     const rejected = new Map<string, string[]>();
     for (const item of answer.rejected as Array<{ id: string; error: string }>) rejected.set(item.id, [...(rejected.get(item.id) ?? []), item.error]);
     expect([...rejected.keys()].sort()).toEqual(
-      [...others.slice(0, 10).map((row) => row.id), repeated.id, tooLong.slice(0, 256), '#15', '', '#17', `${others[0].id}-inf`].sort(),
+      [...others.slice(0, 10).map((row) => row.id), repeated.id, tooLong.slice(0, 256), '#16', '', '#18', `${others[0].id}-inf`].sort(),
     );
     expect(answer.rejected, JSON.stringify(answer.rejected)).toHaveLength(16);
     expect(rejected.get(others[0].id)).toEqual([expect.stringMatching(/not one of the classes \(repaid, default\)/)]);
@@ -192,6 +194,18 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     expect(stored).toMatchObject({ label: 12.5 });
     expect(stored.loss).toBeCloseTo(huber(2.5), 12);
     expect(ok(await prediction(names.prices, ids[1]))).toMatchObject({ label: null });
+
+    // A finite label whose error squared overflows (the sums of mse and rmse) is rejected alone, at once or
+    // when its pending label is joined; the model's queries go on answering.
+    const [far, farPending, near] = [uniqueId('lr'), uniqueId('lr'), uniqueId('lr')];
+    await ingest(names.prices, [{ id: far, output: -1e200 }, { id: near, output: 20 }], { size: 2 });
+    const overflow = ok(await label(names.prices, `{"labels":[{"id":"${far}","label":1e200},{"id":"${near}","label":21},{"id":"${farPending}","label":1e300}]}`));
+    expect(overflow).toMatchObject({ matched: 1, pending: 1, duplicate: 0, rejected: [{ id: far, error: expect.stringMatching(/loss cannot be computed: squared error overflowed/) }] });
+    await ingest(names.prices, [{ id: farPending, output: -1e300 }], { size: 3 });
+    const after = await getJson(api(names.prices, 'performance'));
+    expect(after.status, JSON.stringify(after.body)).toBe(200);
+    for (const id of [far, farPending]) expect(ok(await prediction(names.prices, id))).toMatchObject({ label: null, loss: null });
+    expect(ok(await prediction(names.prices, near))).toMatchObject({ label: 21 });
   });
 
   it('labels before their prediction are pending, with the same duplicate / overwrite rules, and joined when it arrives', async () => {
@@ -227,14 +241,9 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     // Once joined, the label is an ordinary one.
     expect(ok(await label(model, [{ id: p1, label: 'yes' }, { id: p2, label: 'yes' }]))).toMatchObject({ matched: 0, duplicate: 1, rejected: [{ id: p2 }] });
 
-    // Without any query, the scheduler's sweep joins a pending label within a few seconds.
+    // Without any query or sweep, the prediction's own GET joins its pending label: read-your-writes.
     await ingest(model, [{ id: p4, output: 0.9 }], { x: 2, kind: 'b' });
-    const deadline = Date.now() + 8000;
-    let joined = ok(await prediction(model, p4));
-    while (joined.label === null && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      joined = ok(await prediction(model, p4));
-    }
+    const joined = ok(await prediction(model, p4));
     expect(joined.label).toBe('yes');
     expect(joined.loss).toBeCloseTo(-Math.log(0.9), 12);
   });
@@ -263,7 +272,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     expect(ok(await label(model, []))).toEqual({ matched: 0, pending: 0, duplicate: 0, rejected: [] });
     const [target] = await predictCredit(model, [{}]);
     const many = [{ id: target.id, label: 'default' }, ...Array.from({ length: 10_000 }, (_, i) => ({ id: `lbl-many-${run}-${i}`, label: 'default' }))];
-    expectError(await label(model, many), 413, 'TOO_MANY_LABELS', /10001.*10000/);
+    expectError(await label(model, many), 413, 'TOO_MANY_LABELS', /10001.*10000.*PLUMBLINE_MAX_LABELS/);
     expect(ok(await prediction(model, target.id))).toMatchObject({ label: null });
     expectError(await label(`lbl-nope-${run}`, [{ id: 'x', label: 1 }]), 404, 'MODEL_NOT_FOUND');
   });

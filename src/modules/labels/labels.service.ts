@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../../database/database.js';
 import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { classificationLoss, regressionLoss } from '../../monitoring/losses/loss.js';
+import { assertFiniteResult } from '../../monitoring/losses/probability.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
@@ -71,6 +72,8 @@ interface Applied {
   observed: Observed[];
   /** Pending labels joined on the way (counted as matched in Prometheus, not in the caller's result). */
   joined: number;
+  /** Pending labels taken on the way but dropped: they no longer fit the model, or their loss cannot be computed (counted as rejected). */
+  dropped: number;
 }
 
 /**
@@ -102,7 +105,7 @@ export class LabelsService {
       throw new LabelsError(LabelsErrorCode.InvalidLabels, 'the body must be {"labels": [{"id": "...", "label": ...}, ...]}');
     }
     if (body.labels.length > this.options.maxLabels) {
-      throw new LabelsError(LabelsErrorCode.TooManyLabels, `${body.labels.length} labels exceed the limit of ${this.options.maxLabels} per call`);
+      throw new LabelsError(LabelsErrorCode.TooManyLabels, `${body.labels.length} labels exceed the limit of ${this.options.maxLabels} per call (PLUMBLINE_MAX_LABELS)`);
     }
     const result: LabelsResult = emptyResult();
     const accepted = new Map<string, Accepted>();
@@ -115,16 +118,19 @@ export class LabelsService {
       } catch (error) {
         return reject(typeof item.id === 'string' ? item.id.slice(0, this.options.maxStringLength) : `#${position}`, (error as Error).message);
       }
-      if (accepted.has(id)) return reject(id, 'the id appears more than once in this call');
       const parsed = parseLabel(model, item.label);
       if ('error' in parsed) return reject(id, parsed.error);
+      // The same label twice in one call is a duplicate, like the same label again in a later call.
+      const earlier = accepted.get(id);
+      if (earlier?.value === parsed.value) return void result.duplicate++;
+      if (earlier) return reject(id, 'the id appears more than once in this call with different labels');
       accepted.set(id, { id, ...parsed });
     });
     if (accepted.size > 0) {
       const items = [...accepted.values()];
       // Before the transaction, on several connections: logged predictions never change.
       const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
-      const { observed, joined } = await this.retryingDeadlocks(() => {
+      const { observed, joined, dropped } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = emptyResult();
         for (const target of read) target.label = null;
         return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, read, overwrite, attempt, true)), attempt }));
@@ -137,6 +143,7 @@ export class LabelsService {
       });
       this.observe(served.name, observed);
       this.metrics.labels.inc({ model: served.name, result: 'matched' }, joined);
+      this.metrics.labels.inc({ model: served.name, result: 'rejected' }, dropped);
     }
     this.count(served.name, result);
     return result;
@@ -154,11 +161,13 @@ export class LabelsService {
         result.rejected = [];
         return this.labels.transaction(async (client) => {
           const pending = await this.labels.takeJoinable(client, served.name, 10_000);
-          const items = pending.map(({ id, label }) => {
+          const joinable: Accepted[] = [];
+          for (const { id, label } of pending) {
             const parsed = parseLabel(model, label);
-            return 'error' in parsed ? undefined : { id, ...parsed };
-          });
-          const joinable = items.filter((item): item is Accepted => item !== undefined);
+            // A label that no longer fits the model (its classes or task changed while it waited) is dropped, and counted.
+            if ('error' in parsed) result.rejected.push({ id, error: parsed.error });
+            else joinable.push({ id, ...parsed });
+          }
           const read = await this.labels.readPredictions(served.name, joinable.map((item) => item.id), client);
           const { observed: labeled } = await this.apply(client, served.name, model, joinable, read, false, result, false);
           return { taken: pending.length, observed: labeled };
@@ -166,7 +175,8 @@ export class LabelsService {
       });
       this.observe(served.name, observed);
       this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
-      // A pending label that conflicts with the label the prediction got meanwhile is dropped, and counted.
+      // A pending label that conflicts with the label the prediction got meanwhile, or whose loss cannot be
+      // computed, is dropped, and counted.
       this.metrics.labels.inc({ model: served.name, result: 'rejected' }, result.rejected.length);
       joined += result.matched;
       if (taken < 10_000) return joined;
@@ -229,7 +239,9 @@ export class LabelsService {
       for (const item of [...joining, ...items]) {
         const target = targets.get(item.id);
         const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
-        if (output !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss: lossOf(model, output, item) });
+        const loss = output === undefined ? undefined : lossOrError(model, output, item);
+        // A label whose loss cannot be computed is left to `label`, which rejects it.
+        if (typeof loss === 'number') first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss });
       }
       return first;
     };
@@ -247,9 +259,11 @@ export class LabelsService {
     };
     // The losses are computed while PostgreSQL takes the pending labels.
     let first = firstLabels();
+    let unfit = 0;
     for (const [id, label] of (await taking) ?? []) {
       const parsed = parseLabel(model, label);
-      if (!('error' in parsed)) joining.push({ id, ...parsed });
+      if ('error' in parsed) unfit++;
+      else joining.push({ id, ...parsed });
     }
     if (joining.length > 0) first = firstLabels();
     let labeled: ReturnType<typeof labelAll> | undefined;
@@ -292,7 +306,7 @@ export class LabelsService {
     await this.labels.updateLabels(client, name, updates, now);
     const missing = items.filter((item) => !targets.has(item.id));
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
-    return { observed: batch.observed, joined: joined.matched };
+    return { observed: batch.observed, joined: joined.matched, dropped: unfit + joined.rejected.length };
   }
 
   /** One label for one prediction whose stored label is locked (or just inserted): a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
@@ -312,14 +326,20 @@ export class LabelsService {
     }
     const row = (index: number, value: LabelValue) =>
       Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
-    if (target.label !== null) {
-      const previous = parseLabel(model, target.label);
-      if (!('error' in previous)) {
-        batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(previous.index, previous.value), -1));
-      }
+    // Everything is computed before anything is added: a loss that is not finite (a regression label
+    // so far from the output that its square overflows) rejects this label alone.
+    let moves: ReturnType<typeof labeledContribution>[];
+    let loss: number;
+    try {
+      const previous = target.label === null ? undefined : parseLabel(model, target.label);
+      moves = previous && !('error' in previous) ? [labeledContribution(model.loss, row(previous.index, previous.value), -1)] : [];
+      loss = lossOf(model, output, item);
+      moves.push(labeledContribution(model.loss, row(item.index, item.value), 1));
+    } catch (error) {
+      result.rejected.push({ id: item.id, error: `its loss cannot be computed: ${(error as Error).message}` });
+      return;
     }
-    const loss = lossOf(model, output, item);
-    batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, labeledContribution(model.loss, row(item.index, item.value), 1));
+    for (const move of moves) batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, move);
     // One write per prediction (the last label wins), and later labels of this batch see this one.
     batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
     const previous = target.label;
@@ -391,7 +411,21 @@ function emptyResult(): LabelsResult {
   return { matched: 0, pending: 0, duplicate: 0, rejected: [] };
 }
 
-/** The loss of `item` for a logged output that fits the model (see `outputOf`). */
+/** `lossOf`, or the error it threw (a non-finite result). */
+function lossOrError(model: PerformanceModel, output: number[] | number, item: Accepted): number | Error {
+  try {
+    return lossOf(model, output, item);
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/**
+ * The loss of `item` for a logged output that fits the model (see `outputOf`). Throws when it is not
+ * finite, or when a regression label's squared error (which the window's mse sums) is not.
+ */
 function lossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number {
-  return Array.isArray(output) ? classificationLoss(model.loss, output, item.index) : regressionLoss(model.loss, output, item.value as number);
+  if (Array.isArray(output)) return classificationLoss(model.loss, output, item.index);
+  assertFiniteResult(((item.value as number) - output) ** 2, 'squared error');
+  return regressionLoss(model.loss, output, item.value as number);
 }

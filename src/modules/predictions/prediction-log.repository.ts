@@ -69,7 +69,8 @@ export class PredictionLogRepository {
 
   async findById(model: string, id: string): Promise<StoredPrediction | undefined> {
     const { rows } = await this.database.pool.query(
-      `SELECT p.model, p.id, p.version, p.ts, p.features, p.output, p.segments, l.label, l.loss, l.labeled_at
+      `SELECT p.model, p.id, p.version, p.ts, p.features, p.output, p.segments, l.label, l.loss, l.labeled_at,
+              l.id IS NULL AND EXISTS (SELECT 1 FROM pending_labels w WHERE w.model = i.model AND w.id = i.id) AS pending
          FROM prediction_ids i JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
          LEFT JOIN labels l ON l.model = i.model AND l.id = i.id
         WHERE i.model = $1 AND i.id = $2`,
@@ -88,6 +89,7 @@ export class PredictionLogRepository {
       label: row.label,
       loss: row.loss,
       labeledAt: row.labeled_at,
+      labelPending: row.pending,
     };
   }
 

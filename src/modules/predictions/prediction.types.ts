@@ -16,4 +16,6 @@ export interface StoredPrediction extends PredictionRow {
   label: unknown;
   loss: number | null;
   labeledAt: Date | null;
+  /** No label yet, but one is waiting in `pending_labels` (not joined yet). */
+  labelPending: boolean;
 }

@@ -7,6 +7,7 @@ import { ModelRepository } from '../../inference/model-repository.js';
 import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { DriftRecorder } from '../drift/drift-recorder.js';
 import { DriftModule } from '../drift/drift.module.js';
+import { LabelsService } from '../labels/labels.service.js';
 import { MonitoringModule } from '../labels/monitoring.module.js';
 import { PerformanceService } from '../performance/performance.service.js';
 import { PredictionLogMaintenance } from './prediction-log.maintenance.js';
@@ -71,9 +72,17 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
     },
     {
       provide: PredictionsService,
-      inject: [APP_CONFIG, ModelRepository, PredictionLogWriter, PredictionLogRepository, PlumblineMetrics],
-      useFactory: (config: AppConfig, models: ModelRepository, writer: PredictionLogWriter, repository: PredictionLogRepository, metrics: PlumblineMetrics) =>
-        new PredictionsService(models, writer, repository, metrics, { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH, maxTensorElements: config.PLUMBLINE_MAX_TENSOR_ELEMENTS }, config.PLUMBLINE_RETENTION),
+      inject: [APP_CONFIG, ModelRepository, PredictionLogWriter, PredictionLogRepository, PlumblineMetrics, LabelsService],
+      useFactory: (config: AppConfig, models: ModelRepository, writer: PredictionLogWriter, repository: PredictionLogRepository, metrics: PlumblineMetrics, labels: LabelsService) =>
+        new PredictionsService(
+          models,
+          writer,
+          repository,
+          metrics,
+          { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH, maxTensorElements: config.PLUMBLINE_MAX_TENSOR_ELEMENTS },
+          config.PLUMBLINE_RETENTION,
+          (model) => labels.joinPending(model),
+        ),
     },
     PredictionLogLifecycle,
   ],

@@ -76,6 +76,8 @@ export class PredictionsService {
     private readonly metrics: PlumblineMetrics,
     private readonly limits: RequestLimits,
     private readonly retentionMs: number,
+    /** Joins the model's pending labels whose prediction is logged (LabelsService.joinPending). */
+    private readonly joinPending: (model: string) => Promise<unknown> = async () => undefined,
   ) {
     // Every served model gets its series at zero, so that rate() and absent() work from the start.
     models.onLoaded((model) => {
@@ -182,7 +184,12 @@ export class PredictionsService {
 
   async get(name: string, id: string): Promise<PredictionView> {
     this.models.get(name);
-    const stored = await this.log.findById(name, id);
+    let stored = await this.log.findById(name, id);
+    // Read-your-writes: a label sent before its prediction was logged shows at once, not after the next sweep.
+    if (stored?.labelPending) {
+      await this.joinPending(name);
+      stored = await this.log.findById(name, id);
+    }
     if (!stored) throw new PredictionsError(PredictionsErrorCode.PredictionNotFound, `model '${name}' has no prediction '${id}'`);
     return {
       id: stored.id,
