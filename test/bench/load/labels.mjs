@@ -3,7 +3,8 @@
 //   mode "copy": the same (id, label) rows through a plain COPY into an unlogged table
 //   mode "lookup": only the read every label needs (its prediction's output, version, segments by id),
 //                  `batch` ids per statement on `concurrency` connections: a ceiling for any design that
-//                  computes each label's loss from the logged output
+//                  computes each label's loss from the logged output; with `probe`, only whether each
+//                  id is logged (index-only), a ceiling for any design at all
 // Bodies and COPY text are built before the clock starts: only the server's (or PostgreSQL's) work is timed.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +32,10 @@ if (input.mode === 'copy') {
   await client.end();
   console.log(JSON.stringify({ sent: rows.length, copied: counted[0].n, elapsedMs }));
 } else if (input.mode === 'lookup') {
+  // With `probe`: only whether each id is logged (an index-only scan of prediction_ids, nothing returned
+  // per row), the least any design must ask to tell a matched label from a pending one.
+  const PROBE = `SELECT count(*)::int AS n FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
+                   JOIN prediction_ids i ON i.model = $1 AND i.id = u.id`;
   const clients = await Promise.all(
     Array.from({ length: input.concurrency }, async () => {
       const client = new pg.Client({ connectionString: input.databaseUrl });
@@ -46,6 +51,11 @@ if (input.mode === 'copy') {
     for (;;) {
       const index = next++;
       if (index >= batches.length) return;
+      if (input.probe) {
+        const result = await client.query(PROBE, [input.model, batches[index]]);
+        read += result.rows[0].n;
+        continue;
+      }
       const result = await client.query(
         `SELECT i.id, p.version, p.ts, p.output, p.segments
            FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u

@@ -45,6 +45,8 @@ export async function run(ctx) {
     { key: 'copy', copyOf: 'http-10000x4' },
     // The least any loss computation reads (each label's logged output), on the same ids: its rate bounds every design.
     { key: 'lookup', copyOf: 'http-10000x4', batch: 10_000, concurrency: 4 },
+    // Less still: only whether each id is logged (matched or pending), what any design must ask PostgreSQL.
+    { key: 'probe', copyOf: 'http-10000x4', batch: 10_000, concurrency: 4, probe: true },
   ];
   const rounds = ctx.options.rounds ?? 3;
   // Each HTTP trial takes its own slice of the permutation of the log: no prediction is labeled twice.
@@ -94,11 +96,11 @@ export async function run(ctx) {
       for (const c of order) {
         const slice = c.copyOf ? contenders.find((o) => o.key === c.copyOf) : c;
         const spec = { prefix: PREFIX, rows: logRows, multiplier, offset: offsets.get(`${r}:${slice.key}`), count: slice.count };
-        if (c.key === 'lookup') {
-          const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'lookup', databaseUrl, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
+        if (c.key === 'lookup' || c.key === 'probe') {
+          const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'lookup', probe: c.probe, databaseUrl, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
           const rate = result.read / (result.elapsedMs / 1000);
           raw.trials.push({ round: r, contender: c.key, rows: result.read, elapsedMs: result.elapsedMs, rate });
-          ctx.log(`labels: round ${r + 1}/${rounds} lookup of ${num(result.read)} predictions by id (10,000 per statement × 4): ${num(rate)} rows/s`);
+          ctx.log(`labels: round ${r + 1}/${rounds} ${c.probe ? 'probe (is it logged?)' : 'lookup'} of ${num(result.read)} predictions by id (10,000 per statement × 4): ${num(rate)} rows/s`);
           continue;
         }
         if (c.copyOf) {
@@ -146,7 +148,9 @@ export async function run(ctx) {
   const rows = [];
   rows.push(['COPY (id, label) → unlogged table', '—', '—', `${num(copyRate)} rows/s`, perRound('copy'), '1.00×', '—', '—', '—', '—']);
   const lookupRate = rateOf('lookup');
-  rows.push(['lookup only: SELECT output by id', num(10_000), 4, `${num(lookupRate)} rows/s`, perRound('lookup'), x(ratio(lookupRate, copyRate)), '—', '—', 'ceiling of any design', '—']);
+  rows.push(['lookup only: SELECT output by id', num(10_000), 4, `${num(lookupRate)} rows/s`, perRound('lookup'), x(ratio(lookupRate, copyRate)), '—', '—', 'ceiling of a loss from the log', '—']);
+  const probeRate = rateOf('probe');
+  rows.push(['probe only: is the id logged? (index-only)', num(10_000), 4, `${num(probeRate)} rows/s`, perRound('probe'), x(ratio(probeRate, copyRate)), '—', '—', 'ceiling of any design', '—']);
   for (const c of contenders.filter((c) => !c.copyOf)) {
     const rate = rateOf(c.key);
     const trials = raw.trials.filter((t) => t.contender === c.key);
@@ -161,13 +165,16 @@ export async function run(ctx) {
   checks.push({
     kind: 'target',
     name: 'best label rate vs a plain COPY of the same rows',
-    value: `${x(ratio(best, copyRate))} COPY; the lookup alone reaches ${x(ratio(lookupRate, copyRate))}, the ceiling of any design that computes a loss from the logged output`,
+    value: `${x(ratio(best, copyRate))} COPY; the lookup alone reaches ${x(ratio(lookupRate, copyRate))} (the ceiling of any design that computes a loss from the logged output), the probe alone ${x(ratio(probeRate, copyRate))} (the ceiling of any design that tells matched from pending)`,
     target: `≥ ${TARGET_COPY_RATIO}× COPY`,
     pass: ratio(best, copyRate) >= TARGET_COPY_RATIO,
   });
   notes.push(`log: ${num(logRows)} predictions of '${MODEL}' today; each run labels predictions spread over the whole log (a permutation), never one twice; ${rounds} rounds, contenders alternating`);
   notes.push(
     `lookup only: the SELECT of the same predictions by id (output, version, segments; 10,000 ids per statement on 4 connections) that every label needs to compute its loss, and nothing else: ${x(ratio(lookupRate, copyRate))} of COPY, so no design that reads the logged output can reach ${TARGET_COPY_RATIO}× COPY on this machine`,
+  );
+  notes.push(
+    `probe only: whether each of the same ids is logged (an index-only scan of prediction_ids, one count per statement), the least any design must ask PostgreSQL to tell a matched label from a pending one: ${x(ratio(probeRate, copyRate))} of COPY`,
   );
   notes.push("before each POST trial the bench waits until the server has folded every aggregate delta of the trials before (it folds about every second), so that one trial's fold does not run in the next one's time");
   notes.push('PG active / lock-waiting: mean number of client backends of the bench database running a statement / waiting for a row or transaction lock, sampled every 50 ms during the calls');
