@@ -1,3 +1,4 @@
+// Literals: scripts/losses-reference.py (/usr/bin/python3 scripts/losses-reference.py recomputes and checks each).
 import { describe, expect, it } from 'vitest';
 import { assertClassIndex, assertFinite, assertFiniteResult, assertProbabilities, clip, EPS } from './probability.js';
 

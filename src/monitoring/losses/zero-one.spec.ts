@@ -1,3 +1,4 @@
+// Literals: scripts/losses-reference.py (/usr/bin/python3 scripts/losses-reference.py recomputes and checks each).
 import { describe, expect, it } from 'vitest';
 import { zeroOneLoss } from './zero-one.js';
 
