@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixtureModels, FIXTURE_MODELS, getJson, postJson, startTestApp, uniqueId, type TestApp } from '../helpers/app.js';
@@ -37,6 +37,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     prices: `lbl-prices-${run}`,
     pending: `lbl-pending-${run}`,
     metrics: `lbl-metrics-${run}`,
+    reconfigured: `lbl-reconfigured-${run}`,
   };
 
   beforeAll(async () => {
@@ -48,6 +49,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     copy('prices', names.prices);
     copy('shadow', names.pending);
     copy('credit', names.metrics);
+    copy('shadow', names.reconfigured);
     server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: root });
   });
   afterAll(() => server?.close());
@@ -262,6 +264,24 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     expect(ok(await prediction(model, other))).toMatchObject({ label: 'yes' });
     expect(ok(await prediction(model, replaced))).toMatchObject({ label: 'no' });
     expect(ok(await prediction(model, replaced)).loss).toBeCloseTo(-Math.log(0.4), 12);
+  });
+
+  it('an overwrite after the loss changed takes back the loss stored with the old label, not its loss under the new config', async () => {
+    const model = names.reconfigured; // shadow: monitoring-only binary, classes [no, yes], log_loss
+    const id = uniqueId('lr');
+    await ingest(model, [{ id, output: [0.3, 0.7] }], { x: 1, kind: 'a' });
+    expect(ok(await label(model, [{ id, label: 'yes' }]))).toMatchObject({ matched: 1 });
+    expect(ok(await prediction(model, id)).loss).toBeCloseTo(-Math.log(0.7), 14);
+    const config = JSON.parse(readFileSync(join(FIXTURE_MODELS, 'shadow', 'config.json'), 'utf8'));
+    const put = await fetch(`${server.url}/api/models/${model}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...config, loss: { name: 'brier' } }) });
+    expect(put.status, await put.text()).toBe(200);
+    expect(ok(await label(model, [{ id, label: 'no' }], true))).toMatchObject({ matched: 1 });
+    // brier for "no": (0.3 − 1)² + (0.7 − 0)² = 0.98. Taking back brier("yes") = 0.18 instead of the stored
+    // −ln 0.7 would leave 1.1567 in the window.
+    expect(ok(await prediction(model, id)).loss).toBeCloseTo(0.98, 14);
+    const performance = ok(await getJson(api(model, 'performance')));
+    expect(performance.overall).toMatchObject({ count: 1, labeled: 1 });
+    expect(performance.overall.meanLoss).toBeCloseTo(0.98, 12);
   });
 
   it('request-level errors: a body that is not {"labels": [...]} is a 400, more than PLUMBLINE_MAX_LABELS a 413 that labels nothing, an unknown model a 404', async () => {

@@ -10,6 +10,8 @@ export interface LabelTarget {
   segments: Record<string, string>;
   /** The stored label, once the transaction has inserted or locked it. */
   label: LabelValue | null;
+  /** The loss stored with `label` (what the aggregates hold for it), when it was locked. */
+  loss?: number;
 }
 
 export interface LabelWrite {
@@ -100,10 +102,10 @@ export class LabelsRepository {
   }
 
   /** The stored labels among `ids`, locked until the transaction ends (in id order: no deadlocks). */
-  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
+  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, { label: LabelValue; loss: number }>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await client.query('SELECT id, label FROM labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
-    return new Map(rows.map((row) => [row.id, row.label]));
+    const { rows } = await client.query('SELECT id, label, loss FROM labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
+    return new Map(rows.map((row) => [row.id, { label: row.label, loss: row.loss }]));
   }
 
   /** Replaces labels this transaction inserted or locked. */

@@ -132,7 +132,10 @@ export class LabelsService {
       const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
       const { observed, joined, dropped } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = emptyResult();
-        for (const target of read) target.label = null;
+        for (const target of read) {
+          target.label = null;
+          target.loss = undefined;
+        }
         return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, read, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
         result.matched += attempt.matched;
@@ -293,7 +296,11 @@ export class LabelsService {
     if (!labeled) {
       inserted = await this.labels.insertLabels(client, name, [...first.values()], now);
       const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
-      for (const target of targets.values()) target.label = inserted.has(target.id) ? null : (stored.get(target.id) ?? null);
+      for (const target of targets.values()) {
+        const held = inserted.has(target.id) ? undefined : stored.get(target.id);
+        target.label = held?.label ?? null;
+        target.loss = held?.loss;
+      }
       labeled = labelAll();
       await this.performance.append(client, labeled.batch.deltas.rows());
     }
@@ -332,7 +339,13 @@ export class LabelsService {
     let loss: number;
     try {
       const previous = target.label === null ? undefined : parseLabel(model, target.label);
-      moves = previous && !('error' in previous) ? [labeledContribution(model.loss, row(previous.index, previous.value), -1)] : [];
+      moves = [];
+      if (previous && !('error' in previous)) {
+        // The loss the aggregates hold for the old label is the one stored with it (computed under the
+        // config of its time), not its loss under today's config.
+        const back = labeledContribution(model.loss, row(previous.index, previous.value), -1);
+        moves.push(typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back);
+      }
       loss = lossOf(model, output, item);
       moves.push(labeledContribution(model.loss, row(item.index, item.value), 1));
     } catch (error) {
@@ -344,6 +357,7 @@ export class LabelsService {
     batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
     const previous = target.label;
     target.label = item.value;
+    target.loss = loss;
     batch.observed.push({ target, previous, label: item.value, loss, labeledAt: batch.now });
     result.matched++;
   }
