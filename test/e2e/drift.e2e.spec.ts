@@ -232,6 +232,7 @@ describe('drift: references, bucketed histograms and GET /drift', () => {
     expectError(await rawRequest(server.url, 'PUT', `/api/models/${model}/reference`, JSON.stringify({ from: 'yesterday' })), 400, 'BAD_REQUEST');
     expectError(await rawRequest(server.url, 'GET', `/api/models/${model}/drift?segment=planet`), 400, 'BAD_REQUEST', /region/);
     expectError(await rawRequest(server.url, 'GET', `/api/models/${model}/drift?version=x`), 400, 'BAD_REQUEST');
+    expectError(await rawRequest(server.url, 'GET', `/api/models/${model}/drift?version=99`), 404, 'VERSION_NOT_FOUND');
     expectError(await rawRequest(server.url, 'GET', `/api/models/no_such_model/drift`), 404, 'MODEL_NOT_FOUND');
     expect((await getJson(`${url}/reference`)).status).toBe(200);
   });

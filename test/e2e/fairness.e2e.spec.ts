@@ -328,5 +328,6 @@ describe('GET /api/models/{m}/fairness: bad input', () => {
     expectError(await get(names.binary, 'attribute=gender&from=2026-11-27T10:00:00Z&to=2026-11-27T09:00:00Z'), 400, 'BAD_REQUEST', /must be before/);
     expectError(await get(names.binary, 'attribute=gender&from=yesterday'), 400, 'BAD_REQUEST', /RFC 3339/);
     expectError(await get(names.binary, 'attribute=gender&version=latest'), 400, 'BAD_REQUEST', /version number/);
+    expectError(await get(names.binary, 'attribute=gender&version=99'), 404, 'VERSION_NOT_FOUND', /99/);
   });
 });

@@ -239,9 +239,9 @@ describe('GET /api/models/{m}/performance against values computed independently 
       expectPerformance(sliced.overall, expected(seen), `overall (segment=${key})`);
       expectSegments(sliced.segments, bySegment(seen, key), expected, key);
     }
-    // Per version: the only version there is, and one that has nothing.
+    // Per version: the only version there is; one the model does not have is a 404 (DESIGN §5).
     expectPerformance(ok(await performance(model, { ...window, version: '1' })).overall, expected(seen), 'version 1');
-    expectPerformance(ok(await performance(model, { ...window, version: '7' })).overall, expected([]), 'version 7');
+    expectError(await performance(model, { ...window, version: '7' }), 404, 'VERSION_NOT_FOUND');
 
     // 6. The stored loss of a pending-then-joined label and of an overwritten one is −ln clip(p_k) of the final label.
     for (const row of [seen[0], seen[1], seen[9], seen[12]]) {
@@ -425,13 +425,14 @@ describe('GET /api/models/{m}/performance against values computed independently 
     expect(binaryBody.overall.meanLoss).toBeCloseTo(11 / 6, 12);
   });
 
-  it('query errors: a bad window or version is a 400, an unknown segment key a 400, an unknown model a 404', async () => {
+  it('query errors: a bad window or version is a 400, an unknown segment key a 400, an unknown model or version a 404', async () => {
     const model = names.credit;
     expectError(await performance(model, { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }), 400, 'BAD_REQUEST', /before/);
     expectError(await performance(model, { from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }), 400, 'BAD_REQUEST');
     expectError(await performance(model, { from: 'yesterday' }), 400, 'BAD_REQUEST', /RFC 3339/);
     expectError(await performance(model, { to: '2026-01-01' }), 400, 'BAD_REQUEST', /RFC 3339/);
     expectError(await performance(model, { version: 'latest' }), 400, 'BAD_REQUEST', /version/);
+    expectError(await performance(model, { version: '99' }), 404, 'VERSION_NOT_FOUND', /99/);
     expectError(await performance(model, { segment: 'country' }), 400, 'BAD_REQUEST', /region/);
     expectError(await performance(`lbl-nope-${run}`), 404, 'MODEL_NOT_FOUND');
   });

@@ -2,6 +2,7 @@ import { HttpError, HttpErrorCode } from '../../common/http.errors.js';
 import { parseWindow, type TimeWindow } from '../../common/time-window.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import type { ServedModel } from '../../inference/served-model.js';
+import { parseVersion } from '../performance/monitoring-query.js';
 import { performanceModelOf } from '../performance/performance-model.js';
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { fairnessReport, type FairnessReport, type FairnessTarget } from './fairness-report.js';
@@ -50,11 +51,7 @@ export class FairnessService {
       throw new HttpError(HttpErrorCode.BadRequest, `"attribute" must be one of the model's sensitive attributes (${declared})`);
     }
     const window = parseWindow(query.from, query.to);
-    let version: number | undefined;
-    if (query.version !== undefined) {
-      if (typeof query.version !== 'string' || !/^\d{1,9}$/.test(query.version)) throw new HttpError(HttpErrorCode.BadRequest, '"version" must be a version number');
-      version = Number(query.version);
-    }
+    const version = parseVersion(served, query.version);
     const target = targetOf(served, query.class);
     await this.beforeQuery(name);
     return {
