@@ -120,10 +120,13 @@ export class LabelsService {
       }
       const parsed = parseLabel(model, item.label);
       if ('error' in parsed) return reject(id, parsed.error);
-      // The same label twice in one call is a duplicate, like the same label again in a later call.
       const earlier = accepted.get(id);
-      if (earlier?.value === parsed.value) return void result.duplicate++;
-      if (earlier) return reject(id, 'the id appears more than once in this call with different labels');
+      if (earlier) {
+        // The same label twice in one call is a duplicate, like the same label again in a later call.
+        if (earlier.value === parsed.value) result.duplicate++;
+        else reject(id, 'the id appears more than once in this call with different labels');
+        return;
+      }
       accepted.set(id, { id, ...parsed });
     });
     if (accepted.size > 0) {
@@ -242,9 +245,9 @@ export class LabelsService {
       for (const item of [...joining, ...items]) {
         const target = targets.get(item.id);
         const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
-        const loss = output === undefined ? undefined : lossOrError(model, output, item);
+        const loss = output === undefined ? undefined : finiteLossOf(model, output, item);
         // A label whose loss cannot be computed is left to `label`, which rejects it.
-        if (typeof loss === 'number') first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss });
+        if (loss !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss });
       }
       return first;
     };
@@ -425,12 +428,12 @@ function emptyResult(): LabelsResult {
   return { matched: 0, pending: 0, duplicate: 0, rejected: [] };
 }
 
-/** `lossOf`, or the error it threw (a non-finite result). */
-function lossOrError(model: PerformanceModel, output: number[] | number, item: Accepted): number | Error {
+/** `lossOf`, or undefined where it throws (a result that is not finite). */
+function finiteLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
   try {
     return lossOf(model, output, item);
-  } catch (error) {
-    return error as Error;
+  } catch {
+    return undefined;
   }
 }
 

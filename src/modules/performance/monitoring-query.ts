@@ -1,6 +1,6 @@
 import { HttpError, HttpErrorCode } from '../../common/http.errors.js';
-import { InferenceError, InferenceErrorCode } from '../../inference/inference.errors.js';
 import { parseWindow, type TimeWindow } from '../../common/time-window.js';
+import { InferenceError, InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ServedModel } from '../../inference/served-model.js';
 
 /** The query string every monitoring query takes (DESIGN §5.5). */
