@@ -337,3 +337,34 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     expect(series(samples, 'plumbline_loss_count', loss('channel', ''))).toEqual([]);
   });
 });
+
+describe('plumbline_loss per segment keeps the segment-value cap (DESIGN §6)', () => {
+  let server: TestApp;
+  const model = `lbl-cap-${uniqueId('c').replace(/^c-/, '')}`;
+
+  beforeAll(async () => {
+    const root = copyFixtureModels();
+    cpSync(join(FIXTURE_MODELS, 'shadow'), join(root, model), { recursive: true });
+    // The cap names values in the order a process first sees them: no gauge refresh (it reads them back in
+    // another order) may run between the ingest and the labels.
+    server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: root, PLUMBLINE_MAX_SEGMENT_VALUES: '2', PLUMBLINE_GAUGE_INTERVAL: '1h' });
+  });
+  afterAll(() => server?.close());
+
+  it('the first two regions keep their names, the third and fourth share __other__', async () => {
+    const api = (path: string) => `${server.url}/api/models/${model}/${path}`;
+    // One prediction per region, in this order, each with p(yes) = 0.8 and the label "yes": loss −ln 0.8.
+    const regions = ['eu', 'us', 'apac', 'latam'];
+    const ids = regions.map(() => uniqueId('cap'));
+    for (const [i, region] of regions.entries()) {
+      const ingested = await postJson(api('predictions'), { records: [{ id: ids[i], features: { x: i, kind: 'a' }, output: 0.8, segments: { region } }] });
+      expect(ingested.status, JSON.stringify(ingested.body)).toBe(200);
+    }
+    const labeled = await postJson(api('labels'), { labels: ids.map((id) => ({ id, label: 'yes' })) });
+    expect(labeled.body).toMatchObject({ matched: 4 });
+    const samples = parseSamples(await (await fetch(`${server.url}/metrics`)).text());
+    const count = (segment: string) => one(samples, 'plumbline_loss_count', { model, version: '0', segment_key: 'region', segment });
+    expect([count('eu'), count('us'), count('__other__'), count('apac'), count('latam')]).toEqual([1, 1, 2, undefined, undefined]);
+    expect(one(samples, 'plumbline_loss_sum', { model, version: '0', segment_key: 'region', segment: '__other__' })).toBeCloseTo(-2 * Math.log(0.8), 12);
+  });
+});
