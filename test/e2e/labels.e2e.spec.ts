@@ -112,6 +112,9 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     const again = ok(await label(model, [{ id: a.id, label: 1 }, { id: b.id, label: 'repaid' }, { id: c.id, label: 'repaid' }]));
     expect(again).toEqual({ matched: 0, pending: 0, duplicate: 2, rejected: [{ id: c.id, error: expect.stringMatching(/already labeled "default".*overwrite=true/) }] });
     expect(ok(await prediction(model, c.id))).toMatchObject({ label: 'default' });
+    // Sent twice in one call, a label gets its first copy's outcome twice: rejected, or duplicate.
+    const twice = ok(await label(model, [{ id: c.id, label: 'repaid' }, { id: c.id, label: 0 }, { id: b.id, label: 'repaid' }, { id: b.id, label: 0 }]));
+    expect(twice).toEqual({ matched: 0, pending: 0, duplicate: 2, rejected: [{ id: c.id, error: expect.stringMatching(/already labeled/) }, { id: c.id, error: expect.stringMatching(/already labeled/) }] });
 
     // Overwrite: a → repaid, c → repaid; b (same label) stays a duplicate.
     await new Promise((resolve) => setTimeout(resolve, 5));

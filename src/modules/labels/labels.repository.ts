@@ -144,18 +144,20 @@ export class LabelsRepository {
 
   /**
    * Takes (deletes and returns) the pending labels of `ids` (logged predictions).
-   * Rows the sweep holds are skipped: it is about to join them, and waiting for it could deadlock.
+   * Rows the sweep holds are skipped: it is about to join them, and waiting for it could deadlock. With
+   * `wait` (one id, as the first statement of its transaction, so nothing is held that could deadlock)
+   * the take waits for the holder instead, and finds the row gone if the holder joined it.
    */
-  async takePending(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, LabelValue>> {
-    if (ids.length === 0) return new Map();
+  async takePending(client: pg.PoolClient, model: string, ids: string[], wait = false): Promise<Array<{ id: string; label: LabelValue }>> {
+    if (ids.length === 0) return [];
     const { rows } = await client.query(
       `DELETE FROM pending_labels pl USING (
-          SELECT id FROM pending_labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE SKIP LOCKED) AS t
+          SELECT id FROM pending_labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE${wait ? '' : ' SKIP LOCKED'}) AS t
         WHERE pl.model = $1 AND pl.id = t.id
         RETURNING pl.id, pl.label`,
       [model, ids],
     );
-    return new Map(rows.map((row) => [row.id, row.label]));
+    return rows.map((row) => ({ id: row.id, label: row.label }));
   }
 
   /** Takes (deletes and returns) pending labels of `model` whose prediction is now logged. */

@@ -72,6 +72,8 @@ interface Applied {
   observed: Observed[];
   /** Pending labels joined on the way (counted as matched in Prometheus, not in the caller's result). */
   joined: number;
+  /** Pending labels joined on the way that equal the stored label (counted as duplicates in Prometheus). */
+  joinedDuplicates: number;
   /** Pending labels taken on the way but dropped: they no longer fit the model, or their loss cannot be computed (counted as rejected). */
   dropped: number;
 }
@@ -109,6 +111,10 @@ export class LabelsService {
     }
     const result: LabelsResult = emptyResult();
     const accepted = new Map<string, Accepted>();
+    // Why the first copy of an accepted label was rejected (by `apply`), by id.
+    const firstRejected = new Map<string, { id: string; error: string }>();
+    // Ids sent again with the same label in this call: each repeat gets its first copy's outcome.
+    const repeats = new Map<string, number>();
     body.labels.forEach((item: unknown, position: number) => {
       const reject = (id: string, error: string) => result.rejected.push({ id, error });
       if (!isPlainObject(item)) return reject(`#${position}`, 'each label must be an object {"id", "label"}');
@@ -122,8 +128,7 @@ export class LabelsService {
       if ('error' in parsed) return reject(id, parsed.error);
       const earlier = accepted.get(id);
       if (earlier) {
-        // The same label twice in one call is a duplicate, like the same label again in a later call.
-        if (earlier.value === parsed.value) result.duplicate++;
+        if (earlier.value === parsed.value) repeats.set(id, (repeats.get(id) ?? 0) + 1);
         else reject(id, 'the id appears more than once in this call with different labels');
         return;
       }
@@ -133,7 +138,7 @@ export class LabelsService {
       const items = [...accepted.values()];
       // Before the transaction, on several connections: logged predictions never change.
       const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
-      const { observed, joined, dropped } = await this.retryingDeadlocks(() => {
+      const { observed, joined, joinedDuplicates, dropped } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = emptyResult();
         for (const target of read) {
           target.label = null;
@@ -145,11 +150,22 @@ export class LabelsService {
         result.pending += attempt.pending;
         result.duplicate += attempt.duplicate;
         result.rejected.push(...attempt.rejected);
+        for (const rejection of attempt.rejected) firstRejected.set(rejection.id, rejection);
         return applied;
       });
       this.observe(served.name, observed);
       this.metrics.labels.inc({ model: served.name, result: 'matched' }, joined);
+      this.metrics.labels.inc({ model: served.name, result: 'duplicate' }, joinedDuplicates);
       this.metrics.labels.inc({ model: served.name, result: 'rejected' }, dropped);
+    }
+    // A repeat of a rejected label is rejected for the same reason; any other repeat is a duplicate, like
+    // the same label again in a later call.
+    for (const [id, count] of repeats) {
+      const rejection = firstRejected.get(id);
+      for (let i = 0; i < count; i++) {
+        if (rejection) result.rejected.push(rejection);
+        else result.duplicate++;
+      }
     }
     this.count(served.name, result);
     return result;
@@ -157,36 +173,54 @@ export class LabelsService {
 
   /** Joins pending labels of `model` whose prediction has been logged since (read-your-writes for queries). */
   async joinPending(modelName: string): Promise<number> {
-    const served = this.models.get(modelName);
-    const model = performanceModelOf(served);
     let joined = 0;
     for (;;) {
-      const result: LabelsResult = emptyResult();
-      const { taken, observed } = await this.retryingDeadlocks(() => {
-        result.matched = 0;
-        result.rejected = [];
-        return this.labels.transaction(async (client) => {
-          const pending = await this.labels.takeJoinable(client, served.name, 10_000);
-          const joinable: Accepted[] = [];
-          for (const { id, label } of pending) {
-            const parsed = parseLabel(model, label);
-            // A label that no longer fits the model (its classes or task changed while it waited) is dropped, and counted.
-            if ('error' in parsed) result.rejected.push({ id, error: parsed.error });
-            else joinable.push({ id, ...parsed });
-          }
-          const read = await this.labels.readPredictions(served.name, joinable.map((item) => item.id), client);
-          const { observed: labeled } = await this.apply(client, served.name, model, joinable, read, false, result, false);
-          return { taken: pending.length, observed: labeled };
-        });
-      });
-      this.observe(served.name, observed);
-      this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
-      // A pending label that conflicts with the label the prediction got meanwhile, or whose loss cannot be
-      // computed, is dropped, and counted.
-      this.metrics.labels.inc({ model: served.name, result: 'rejected' }, result.rejected.length);
-      joined += result.matched;
+      const { taken, matched } = await this.joinTaken(modelName, (client, model) => this.labels.takeJoinable(client, model, 10_000));
+      joined += matched;
       if (taken < 10_000) return joined;
     }
+  }
+
+  /**
+   * Joins the pending label of one logged prediction, if it has one (read-your-writes for its GET). Waits
+   * for a join of that label in progress elsewhere (the sweep's), so that it is committed when this returns.
+   */
+  async joinPendingLabel(modelName: string, id: string): Promise<void> {
+    await this.joinTaken(modelName, (client, model) => this.labels.takePending(client, model, [id], true));
+  }
+
+  /**
+   * Labels the predictions of the pending labels `take` takes (deletes) in one transaction. A pending label
+   * equal to the label the prediction got meanwhile is counted as a duplicate; one that no longer fits the
+   * model (its classes or task changed while it waited), conflicts with that label, or whose loss cannot be
+   * computed is dropped, and counted as rejected.
+   */
+  private async joinTaken(modelName: string, take: (client: pg.PoolClient, model: string) => Promise<Array<{ id: string; label: LabelValue }>>): Promise<{ taken: number; matched: number }> {
+    const served = this.models.get(modelName);
+    const model = performanceModelOf(served);
+    const result: LabelsResult = emptyResult();
+    const { taken, observed } = await this.retryingDeadlocks(() => {
+      result.matched = 0;
+      result.duplicate = 0;
+      result.rejected = [];
+      return this.labels.transaction(async (client) => {
+        const pending = await take(client, served.name);
+        const joinable: Accepted[] = [];
+        for (const { id, label } of pending) {
+          const parsed = parseLabel(model, label);
+          if ('error' in parsed) result.rejected.push({ id, error: parsed.error });
+          else joinable.push({ id, ...parsed });
+        }
+        const read = await this.labels.readPredictions(served.name, joinable.map((item) => item.id), client);
+        const { observed: labeled } = await this.apply(client, served.name, model, joinable, read, false, result, false);
+        return { taken: pending.length, observed: labeled };
+      });
+    });
+    this.observe(served.name, observed);
+    this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
+    this.metrics.labels.inc({ model: served.name, result: 'duplicate' }, result.duplicate);
+    this.metrics.labels.inc({ model: served.name, result: 'rejected' }, result.rejected.length);
+    return { taken, matched: result.matched };
   }
 
   /** Joins every model's pending labels and expires those past the join window (the scheduler's tick). */
@@ -266,7 +300,7 @@ export class LabelsService {
     // The losses are computed while PostgreSQL takes the pending labels.
     let first = firstLabels();
     let unfit = 0;
-    for (const [id, label] of (await taking) ?? []) {
+    for (const { id, label } of (await taking) ?? []) {
       const parsed = parseLabel(model, label);
       if ('error' in parsed) unfit++;
       else joining.push({ id, ...parsed });
@@ -316,7 +350,7 @@ export class LabelsService {
     await this.labels.updateLabels(client, name, updates, now);
     const missing = items.filter((item) => !targets.has(item.id));
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
-    return { observed: batch.observed, joined: joined.matched, dropped: unfit + joined.rejected.length };
+    return { observed: batch.observed, joined: joined.matched, joinedDuplicates: joined.duplicate, dropped: unfit + joined.rejected.length };
   }
 
   /** One label for one prediction whose stored label is locked (or just inserted): a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */

@@ -81,7 +81,7 @@ class PredictionLogLifecycle implements OnApplicationBootstrap, OnModuleDestroy 
           metrics,
           { maxRows: config.PLUMBLINE_MAX_ROWS, maxStringLength: config.PLUMBLINE_MAX_STRING_LENGTH, maxTensorElements: config.PLUMBLINE_MAX_TENSOR_ELEMENTS },
           config.PLUMBLINE_RETENTION,
-          (model) => labels.joinPending(model),
+          (model, id) => labels.joinPendingLabel(model, id),
         ),
     },
     PredictionLogLifecycle,

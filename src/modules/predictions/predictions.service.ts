@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { toErrorResponse } from '../../common/error.filter.js';
 import { uuidv7 } from '../../common/uuid7.js';
 import type { RawTensor } from '../../inference/datatypes.js';
@@ -18,6 +19,8 @@ import { parseTimestamp } from '../../common/time-window.js';
 import { outputOf } from '../labels/label-value.js';
 import { performanceModelOf } from '../performance/performance-model.js';
 import type { RequestLimits } from './request-limits.js';
+
+const logger = new Logger('predictions');
 
 export interface OipInferResponse {
   model_name: string;
@@ -76,8 +79,8 @@ export class PredictionsService {
     private readonly metrics: PlumblineMetrics,
     private readonly limits: RequestLimits,
     private readonly retentionMs: number,
-    /** Joins the model's pending labels whose prediction is logged (LabelsService.joinPending). */
-    private readonly joinPending: (model: string) => Promise<unknown> = async () => undefined,
+    /** Joins the pending label of one logged prediction, if it has one (LabelsService.joinPendingLabel). */
+    private readonly joinPendingLabel: (model: string, id: string) => Promise<void> = async () => undefined,
   ) {
     // Every served model gets its series at zero, so that rate() and absent() work from the start.
     models.onLoaded((model) => {
@@ -185,10 +188,15 @@ export class PredictionsService {
   async get(name: string, id: string): Promise<PredictionView> {
     this.models.get(name);
     let stored = await this.log.findById(name, id);
-    // Read-your-writes: a label sent before its prediction was logged shows at once, not after the next sweep.
+    // Read-your-writes: a label sent before its prediction was logged shows at once, not after the next
+    // sweep. Should the join fail, the prediction is still answered, without the label (the sweep retries).
     if (stored?.labelPending) {
-      await this.joinPending(name);
-      stored = await this.log.findById(name, id);
+      try {
+        await this.joinPendingLabel(name, id);
+        stored = await this.log.findById(name, id);
+      } catch (error) {
+        logger.warn(`could not join the pending label of prediction '${id}' of model '${name}': ${(error as Error).message}`);
+      }
     }
     if (!stored) throw new PredictionsError(PredictionsErrorCode.PredictionNotFound, `model '${name}' has no prediction '${id}'`);
     return {
