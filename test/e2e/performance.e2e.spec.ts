@@ -335,6 +335,8 @@ describe('GET /api/models/{m}/performance against values computed independently 
     expectSegments(body.segments, bySegment(seen, 'store'), expected, 'store');
     // The same by version 0 (monitoring-only models log version 0).
     expectPerformance(ok(await performance(model, { ...covering, version: '0' })).overall, expected(seen), 'version 0');
+    // A version that is neither served nor logged is a 404; version 0 is not served either, but has data.
+    expectError(await performance(model, { ...covering, version: '1' }), 404, 'VERSION_NOT_FOUND');
     // The default window (the last hour), and windows that end before or start after them, see nothing.
     const empty = expected([]);
     expectPerformance(ok(await performance(model)).overall, empty, 'last hour');

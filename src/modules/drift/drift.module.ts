@@ -8,6 +8,7 @@ import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { SegmentCap } from '../../monitoring/segment-cap.js';
 import { MonitoringModule } from '../labels/monitoring.module.js';
 import { LabelsService } from '../labels/labels.service.js';
+import { PerformanceService } from '../performance/performance.service.js';
 import { DriftGauges } from './drift-gauges.js';
 import { DriftRecorder } from './drift-recorder.js';
 import { DriftController } from './drift.controller.js';
@@ -57,8 +58,8 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
     { provide: DriftRepository, inject: [Database], useFactory: (database: Database) => new DriftRepository(database) },
     {
       provide: DriftService,
-      inject: [APP_CONFIG, ModelRepository, DriftRepository, LabelsService],
-      useFactory: (config: AppConfig, models: ModelRepository, repository: DriftRepository, labels: LabelsService) =>
+      inject: [APP_CONFIG, ModelRepository, DriftRepository, LabelsService, PerformanceService],
+      useFactory: (config: AppConfig, models: ModelRepository, repository: DriftRepository, labels: LabelsService, performance: PerformanceService) =>
         new DriftService(
           models,
           repository,
@@ -71,6 +72,7 @@ class DriftLifecycle implements OnApplicationBootstrap, OnModuleDestroy, BeforeA
           },
           (model) => labels.joinPending(model),
           (level, message) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
+          performance.hasVersion,
         ),
     },
     { provide: DriftRecorder, inject: [DriftService], useFactory: (drift: DriftService) => drift.recorder },

@@ -8,7 +8,7 @@ import { computeDrift, type DriftConfig, type FeatureDrift } from '../../monitor
 import { buildProfile, type FeatureProfile, type ReferenceProfile } from '../../monitoring/drift/profile.js';
 import { bucketOf, OVERALL } from '../performance/performance-deltas.js';
 import { performanceModelOf } from '../performance/performance-model.js';
-import { parseMonitoringQuery, type MonitoringQuery } from '../performance/monitoring-query.js';
+import { parseMonitoringQuery, requireVersion, type MonitoringQuery } from '../performance/monitoring-query.js';
 import type { RequestLimits } from '../predictions/request-limits.js';
 import { DriftContext, featureSpecs, HistogramCollector } from './drift-context.js';
 import { DriftRecorder } from './drift-recorder.js';
@@ -65,6 +65,8 @@ export class DriftService {
     private readonly options: DriftOptions,
     private readonly beforeQuery: (model: string) => Promise<unknown>,
     private readonly log: (level: 'info' | 'warn', message: string) => void,
+    /** Whether any prediction of a version is logged (PerformanceService.hasVersion): a 404 for one that is not. */
+    private readonly hasVersion: (model: string, version: number) => Promise<boolean>,
   ) {
     this.recorder = new DriftRecorder((model) => this.contexts.get(model), repository, options.bucketMs);
     // A model (re)loaded: its reference.csv becomes the reference if it is new, and its context follows the new config.
@@ -127,6 +129,7 @@ export class DriftService {
   async query(name: string, query: MonitoringQuery): Promise<DriftResponse> {
     const served = this.models.get(name);
     const { window, version, segmentKey } = parseMonitoringQuery(served, query);
+    await requireVersion(served, version, this.hasVersion);
     await this.beforeQuery(name);
     await this.refresh(name);
     const context = this.contexts.get(name);

@@ -2,7 +2,7 @@ import { HttpError, HttpErrorCode } from '../../common/http.errors.js';
 import { parseWindow, type TimeWindow } from '../../common/time-window.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import type { ServedModel } from '../../inference/served-model.js';
-import { parseVersion } from '../performance/monitoring-query.js';
+import { parseVersion, requireVersion } from '../performance/monitoring-query.js';
 import { performanceModelOf } from '../performance/performance-model.js';
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { fairnessReport, type FairnessReport, type FairnessTarget } from './fairness-report.js';
@@ -51,7 +51,8 @@ export class FairnessService {
       throw new HttpError(HttpErrorCode.BadRequest, `"attribute" must be one of the model's sensitive attributes (${declared})`);
     }
     const window = parseWindow(query.from, query.to);
-    const version = parseVersion(served, query.version);
+    const version = parseVersion(query.version);
+    await requireVersion(served, version, (model, v) => this.repository.hasVersion(model, v));
     const target = targetOf(served, query.class);
     await this.beforeQuery(name);
     return {

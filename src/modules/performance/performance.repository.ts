@@ -141,6 +141,16 @@ export class PerformanceRepository {
     return rows[0].n;
   }
 
+  /** Whether any prediction of `version` of `model` is counted (folded or not yet). */
+  async hasVersion(model: string, version: number): Promise<boolean> {
+    const { rows } = await this.database.pool.query(
+      `SELECT EXISTS (SELECT 1 FROM performance_buckets WHERE model = $1 AND segment_key = '' AND version = $2)
+           OR EXISTS (SELECT 1 FROM performance_deltas WHERE model = $1 AND segment_key = '' AND version = $2) AS found`,
+      [model, version],
+    );
+    return rows[0].found;
+  }
+
   /** Sums over the buckets of [from, to), per segment value of `segmentKey`. Cost: buckets × values, never predictions. */
   async sumWindow(query: WindowQuery, classes: number): Promise<Map<string, PerformanceSums>> {
     const params: unknown[] = [query.model, query.segmentKey, query.from, query.to];

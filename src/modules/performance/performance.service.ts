@@ -4,7 +4,7 @@ import { emptySums } from '../../monitoring/performance/performance-sums.js';
 import type { InsertPart } from '../predictions/prediction-log.repository.js';
 import type { PredictionRow } from '../predictions/prediction.types.js';
 import { DeltaCollector, OVERALL, predictionContribution } from './performance-deltas.js';
-import { parseMonitoringQuery, type MonitoringQuery } from './monitoring-query.js';
+import { parseMonitoringQuery, requireVersion, type MonitoringQuery } from './monitoring-query.js';
 import { performanceModelOf, type PerformanceModel } from './performance-model.js';
 import type { PerformanceRepository } from './performance.repository.js';
 
@@ -28,6 +28,9 @@ export class PerformanceService {
     private readonly beforeQuery: (model: string) => Promise<unknown>,
   ) {}
 
+  /** Whether any prediction of `version` of `model` is counted (for the 404 of an unknown version in drift queries too). */
+  readonly hasVersion = (model: string, version: number): Promise<boolean> => this.repository.hasVersion(model, version);
+
   /** The prediction log's after-insert part: count, estimated sums, per bucket and segment, in the same statement. */
   readonly onPredictions = (rows: PredictionRow[]): InsertPart | undefined => {
     const deltas = new DeltaCollector(this.bucketMs);
@@ -44,6 +47,7 @@ export class PerformanceService {
     const served = this.models.get(name);
     const model = performanceModelOf(served);
     const { window, version, segmentKey } = parseMonitoringQuery(served, query);
+    await requireVersion(served, version, this.hasVersion);
     await this.beforeQuery(name);
     const positive = model.loss.positiveIndex;
     const overallSums = (await this.repository.sumWindow({ model: name, ...window, version, segmentKey: OVERALL }, model.classes)).get(OVERALL);
