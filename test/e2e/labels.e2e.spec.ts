@@ -285,6 +285,13 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     const performance = ok(await getJson(api(model, 'performance')));
     expect(performance.overall).toMatchObject({ count: 1, labeled: 1 });
     expect(performance.overall.meanLoss).toBeCloseTo(0.98, 12);
+
+    // Classes renamed: the stored "no" no longer parses, so its counts cannot be taken back, and an overwrite
+    // is refused rather than counting the prediction twice.
+    const renamed = await fetch(`${server.url}/api/models/${model}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...config, classes: ['n', 'y'], positiveClass: 'y', loss: { name: 'brier' } }) });
+    expect(renamed.status, await renamed.text()).toBe(200);
+    expect(ok(await label(model, [{ id, label: 'y' }], true))).toMatchObject({ matched: 0, rejected: [{ id, error: expect.stringMatching(/"no" no longer fits the model/) }] });
+    expect(ok(await getJson(api(model, 'performance'))).overall).toMatchObject({ count: 1, labeled: 1 });
   });
 
   it('request-level errors: a body that is not {"labels": [...]} is a 400, more than PLUMBLINE_MAX_LABELS a 413 that labels nothing, an unknown model a 404', async () => {

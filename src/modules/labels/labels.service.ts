@@ -372,15 +372,20 @@ export class LabelsService {
       Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
     // Everything is computed before anything is added: a loss that is not finite (a regression label
     // so far from the output that its square overflows) rejects this label alone.
+    const stored = target.label === null ? undefined : parseLabel(model, target.label);
+    if (stored && 'error' in stored) {
+      // Its counts could not be taken back from the aggregates: replacing it would count the prediction twice.
+      result.rejected.push({ id: item.id, error: `the stored label ${JSON.stringify(target.label)} no longer fits the model (${stored.error}); it cannot be replaced` });
+      return;
+    }
     let moves: ReturnType<typeof labeledContribution>[];
     let loss: number;
     try {
-      const previous = target.label === null ? undefined : parseLabel(model, target.label);
       moves = [];
-      if (previous && !('error' in previous)) {
+      if (stored) {
         // The loss the aggregates hold for the old label is the one stored with it (computed under the
         // config of its time), not its loss under today's config.
-        const back = labeledContribution(model.loss, row(previous.index, previous.value), -1);
+        const back = labeledContribution(model.loss, row(stored.index, stored.value), -1);
         moves.push(typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back);
       }
       loss = lossOf(model, output, item);
