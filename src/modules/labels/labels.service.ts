@@ -198,24 +198,16 @@ export class LabelsService {
   private async joinTaken(modelName: string, take: (client: pg.PoolClient, model: string) => Promise<Array<{ id: string; label: LabelValue }>>): Promise<{ taken: number; matched: number }> {
     const served = this.models.get(modelName);
     const model = performanceModelOf(served);
-    const result: LabelsResult = emptyResult();
-    const { taken, observed } = await this.retryingDeadlocks(() => {
-      result.matched = 0;
-      result.duplicate = 0;
-      result.rejected = [];
-      return this.labels.transaction(async (client) => {
+    const { taken, observed, result } = await this.retryingDeadlocks(() =>
+      this.labels.transaction(async (client) => {
         const pending = await take(client, served.name);
-        const joinable: Accepted[] = [];
-        for (const { id, label } of pending) {
-          const parsed = parseLabel(model, label);
-          if ('error' in parsed) result.rejected.push({ id, error: parsed.error });
-          else joinable.push({ id, ...parsed });
-        }
-        const read = await this.labels.readPredictions(served.name, joinable.map((item) => item.id), client);
-        const { observed: labeled } = await this.apply(client, served.name, model, joinable, read, false, result, false);
-        return { taken: pending.length, observed: labeled };
-      });
-    });
+        const { fitting, unfit } = parsePending(model, pending);
+        const result: LabelsResult = { ...emptyResult(), rejected: unfit };
+        const read = await this.labels.readPredictions(served.name, fitting.map((item) => item.id), client);
+        const { observed: labeled } = await this.apply(client, served.name, model, fitting, read, false, result, false);
+        return { taken: pending.length, observed: labeled, result };
+      }),
+    );
     this.observe(served.name, observed);
     this.metrics.labels.inc({ model: served.name, result: 'matched' }, result.matched);
     this.metrics.labels.inc({ model: served.name, result: 'duplicate' }, result.duplicate);
@@ -299,12 +291,8 @@ export class LabelsService {
     };
     // The losses are computed while PostgreSQL takes the pending labels.
     let first = firstLabels();
-    let unfit = 0;
-    for (const { id, label } of (await taking) ?? []) {
-      const parsed = parseLabel(model, label);
-      if ('error' in parsed) unfit++;
-      else joining.push({ id, ...parsed });
-    }
+    const { fitting, unfit } = parsePending(model, (await taking) ?? []);
+    joining.push(...fitting);
     if (joining.length > 0) first = firstLabels();
     let labeled: ReturnType<typeof labelAll> | undefined;
     let inserted = new Set<string>();
@@ -350,7 +338,7 @@ export class LabelsService {
     await this.labels.updateLabels(client, name, updates, now);
     const missing = items.filter((item) => !targets.has(item.id));
     if (keepPending && missing.length > 0) await this.hold(client, name, missing, overwrite, result);
-    return { observed: batch.observed, joined: joined.matched, joinedDuplicates: joined.duplicate, dropped: unfit + joined.rejected.length };
+    return { observed: batch.observed, joined: joined.matched, joinedDuplicates: joined.duplicate, dropped: unfit.length + joined.rejected.length };
   }
 
   /** One label for one prediction whose stored label is locked (or just inserted): a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
@@ -371,30 +359,31 @@ export class LabelsService {
     const row = (index: number, value: LabelValue) =>
       Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
     // Everything is computed before anything is added: a loss that is not finite (a regression label
-    // so far from the output that its square overflows) rejects this label alone.
+    // so far from the output that its square overflows) rejects this label alone, as `finiteLossOf` foresees.
     const stored = target.label === null ? undefined : parseLabel(model, target.label);
     if (stored && 'error' in stored) {
       // Its counts could not be taken back from the aggregates: replacing it would count the prediction twice.
       result.rejected.push({ id: item.id, error: `the stored label ${JSON.stringify(target.label)} no longer fits the model (${stored.error}); it cannot be replaced` });
       return;
     }
-    let moves: ReturnType<typeof labeledContribution>[];
-    let loss: number;
+    let added: ReturnType<typeof labeledContribution>;
+    let takenBack: ReturnType<typeof labeledContribution> | undefined;
     try {
-      moves = [];
+      added = labeledContribution(model.loss, row(item.index, item.value), 1);
       if (stored) {
         // The loss the aggregates hold for the old label is the one stored with it (computed under the
         // config of its time), not its loss under today's config.
         const back = labeledContribution(model.loss, row(stored.index, stored.value), -1);
-        moves.push(typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back);
+        takenBack = typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back;
       }
-      loss = lossOf(model, output, item);
-      moves.push(labeledContribution(model.loss, row(item.index, item.value), 1));
     } catch (error) {
       result.rejected.push({ id: item.id, error: `its loss cannot be computed: ${(error as Error).message}` });
       return;
     }
-    for (const move of moves) batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, move);
+    if (takenBack) batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, takenBack);
+    batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, added);
+    // The loss the label adds to the window is its per-request loss (labeledContribution computes it once).
+    const loss = added.lossSum!;
     // One write per prediction (the last label wins), and later labels of this batch see this one.
     batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
     const previous = target.label;
@@ -467,21 +456,29 @@ function emptyResult(): LabelsResult {
   return { matched: 0, pending: 0, duplicate: 0, rejected: [] };
 }
 
-/** `lossOf`, or undefined where it throws (a result that is not finite). */
-function finiteLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
-  try {
-    return lossOf(model, output, item);
-  } catch {
-    return undefined;
+/** Pending labels as `apply` takes them, and those that no longer fit the model (its classes or task changed while they waited). */
+function parsePending(model: PerformanceModel, pending: Array<{ id: string; label: LabelValue }>): { fitting: Accepted[]; unfit: Array<{ id: string; error: string }> } {
+  const fitting: Accepted[] = [];
+  const unfit: Array<{ id: string; error: string }> = [];
+  for (const { id, label } of pending) {
+    const parsed = parseLabel(model, label);
+    if ('error' in parsed) unfit.push({ id, error: parsed.error });
+    else fitting.push({ id, ...parsed });
   }
+  return { fitting, unfit };
 }
 
 /**
- * The loss of `item` for a logged output that fits the model (see `outputOf`). Throws when it is not
- * finite, or when a regression label's squared error (which the window's mse sums) is not.
+ * The loss of `item` for a logged output that fits the model (see `outputOf`), or undefined where
+ * `labeledContribution` would throw: the loss, or a regression label's squared error (which the window's
+ * mse sums), is not finite.
  */
-function lossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number {
-  if (Array.isArray(output)) return classificationLoss(model.loss, output, item.index);
-  assertFiniteResult(((item.value as number) - output) ** 2, 'squared error');
-  return regressionLoss(model.loss, output, item.value as number);
+function finiteLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
+  try {
+    if (Array.isArray(output)) return classificationLoss(model.loss, output, item.index);
+    assertFiniteResult(((item.value as number) - output) ** 2, 'squared error');
+    return regressionLoss(model.loss, output, item.value as number);
+  } catch {
+    return undefined;
+  }
 }

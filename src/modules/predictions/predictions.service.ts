@@ -80,7 +80,7 @@ export class PredictionsService {
     private readonly limits: RequestLimits,
     private readonly retentionMs: number,
     /** Joins the pending label of one logged prediction, if it has one (LabelsService.joinPendingLabel). */
-    private readonly joinPendingLabel: (model: string, id: string) => Promise<void> = async () => undefined,
+    private readonly joinPendingLabel: (model: string, id: string) => Promise<void>,
   ) {
     // Every served model gets its series at zero, so that rate() and absent() work from the start.
     models.onLoaded((model) => {
