@@ -77,11 +77,16 @@ export async function run(ctx) {
         result.rows = rows;
         if (key in MODES) {
           await settle(servers[key], databases[key]);
-          result.rowsPerCommit = await rowsPerCommit(databases[key], start, new Date());
+          Object.assign(result, await logWrites(databases[key], 'predictions', start, new Date()));
+        } else if (key in BARE_LOGS) {
+          // The async bare log commits up to its 10 ms linger after the last answer.
+          await sleep(100);
+          Object.assign(result, await logWrites(databases[key], 'bare_log', start, new Date()));
         }
         raw.trials.push({ round: r, contender: key, ...result });
         ctx.log(
           `inference: round ${r + 1}/${rounds} ${key}, ${rows} row(s)/request: ${num(result.requestsPerSecond)} req/s (${num(result.requestsPerSecond * rows)} rows/s), p50 ${ms(result.latencyMs.p50)}, p99 ${ms(result.latencyMs.p99)}` +
+            `${result.logRows !== undefined ? `, ${num(result.logRows / result.durationSeconds)} log rows/s in PostgreSQL` : ''}` +
             `${result.rowsPerCommit ? `, ${result.rowsPerCommit.toFixed(1)} rows per commit` : ''}` +
             `${result.non2xx || result.errors || result.timeouts ? `, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}` : ''}`,
         );
@@ -153,7 +158,8 @@ export async function run(ctx) {
         x(paired(key, 'bare', size, rps)),
         ms(of(key, size, (t) => t.latencyMs.p50)),
         ms(of(key, size, (t) => t.latencyMs.p99)),
-        key in MODES ? of(key, size, (t) => t.rowsPerCommit).toFixed(1) : '—',
+        key in MODES || key in BARE_LOGS ? num(of(key, size, (t) => t.logRows / t.durationSeconds)) : '—',
+        key in MODES || key in BARE_LOGS ? of(key, size, (t) => t.rowsPerCommit).toFixed(1) : '—',
         mib(raw.rss[key].rss),
         mib(raw.rss[key].peak),
         num(trialsOf(key, size).reduce((sum, t) => sum + t.non2xx + t.errors + t.timeouts, 0)),
@@ -191,9 +197,10 @@ export async function run(ctx) {
   notes.push('bare + minimal log: the bare server that also writes each row (id, time, version, features, output) into one table without indexes, the rows waiting at a time in one INSERT of one transaction, async lingering 10 ms like Plumbline (test/bench/bare-server.mjs); Plumbline also keeps the ids unique, the daily partitions and the aggregates in the same transaction');
   notes.push('micro-batching bound: T / (T − saved), with T the µs per request without micro-batching (1 / its req/s) and saved = run(1 row) − run(64 rows) / 64, both of the same round, median over the rounds: a target above it cannot be met with this model on this machine, whatever the batching');
   notes.push('rows/commit: prediction rows per log transaction during a round (rows of one transaction share its xmin): the batch size of the prediction log writer');
+  notes.push("PG log rows/s: the log rows of a round counted in PostgreSQL (its time range, after the server has committed them) over the round's length; Plumbline also writes one prediction_ids row per prediction and the aggregate deltas in the same transaction");
   return {
     title,
-    columns: ['server', 'rows/req', 'req/s (median)', 'rows/s', 'per round', 'vs bare', 'p50', 'p99', 'rows/commit', 'RSS end', 'RSS peak', 'non-2xx/errors'],
+    columns: ['server', 'rows/req', 'req/s (median)', 'rows/s', 'per round', 'vs bare', 'p50', 'p99', 'PG log rows/s', 'rows/commit', 'RSS end', 'RSS peak', 'non-2xx/errors'],
     rows,
     checks,
     notes,
@@ -201,14 +208,17 @@ export async function run(ctx) {
   };
 }
 
-/** Rows per log transaction for the predictions of [from, to): rows written by one transaction share its xmin. */
-function rowsPerCommit(databaseUrl, from, to) {
+/**
+ * The log rows of [from, to) as PostgreSQL holds them (`predictions` of model credit, or the bare server's
+ * `bare_log`): how many, and how many per log transaction (rows written by one transaction share its xmin).
+ */
+function logWrites(databaseUrl, table, from, to) {
   return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query(
-      `SELECT count(*)::float8 / greatest(count(DISTINCT xmin::text), 1) AS n FROM predictions WHERE model = 'credit' AND ts >= $1 AND ts < $2`,
+      `SELECT count(*)::int AS n, count(DISTINCT xmin::text)::int AS commits FROM ${table} WHERE ${table === 'predictions' ? "model = 'credit' AND " : ''}ts >= $1 AND ts < $2`,
       [from, to],
     );
-    return rows[0].n;
+    return { logRows: rows[0].n, rowsPerCommit: rows[0].n / Math.max(rows[0].commits, 1) };
   });
 }
 
