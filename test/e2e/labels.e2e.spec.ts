@@ -38,6 +38,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     pending: `lbl-pending-${run}`,
     metrics: `lbl-metrics-${run}`,
     reconfigured: `lbl-reconfigured-${run}`,
+    thresholded: `lbl-thresholded-${run}`,
   };
 
   beforeAll(async () => {
@@ -50,6 +51,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     copy('shadow', names.pending);
     copy('credit', names.metrics);
     copy('shadow', names.reconfigured);
+    copy('shadow', names.thresholded);
     server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: root });
   });
   afterAll(() => server?.close());
@@ -292,6 +294,25 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     expect(renamed.status, await renamed.text()).toBe(200);
     expect(ok(await label(model, [{ id, label: 'y' }], true))).toMatchObject({ matched: 0, rejected: [{ id, error: expect.stringMatching(/"no" no longer fits the model/) }] });
     expect(ok(await getJson(api(model, 'performance'))).overall).toMatchObject({ count: 1, labeled: 1 });
+  });
+
+  it('an overwrite after the threshold changed takes back the confusion cell the old label was counted in', async () => {
+    const model = names.thresholded; // shadow: monitoring-only binary, classes [no, yes], threshold 0.5
+    const id = uniqueId('lt');
+    await ingest(model, [{ id, output: [0.4, 0.6] }], { x: 1, kind: 'a' });
+    // p(yes) = 0.6 ≥ 0.5: predicted yes, labeled yes — a true positive.
+    expect(ok(await label(model, [{ id, label: 'yes' }]))).toMatchObject({ matched: 1 });
+    expect(ok(await getJson(api(model, 'performance'))).overall).toMatchObject({ labeled: 1, accuracy: 1, precision: 1, recall: 1 });
+    const config = JSON.parse(readFileSync(join(FIXTURE_MODELS, 'shadow', 'config.json'), 'utf8'));
+    const put = await fetch(`${server.url}/api/models/${model}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...config, threshold: 0.7 }) });
+    expect(put.status, await put.text()).toBe(200);
+    // Under 0.7 the same output is predicted no, so "no" is a true negative. Taking back the old label's cell as
+    // today's threshold places it (a false negative, never counted) would leave TP 1, FN −1, TN 1: accuracy 2.
+    expect(ok(await label(model, [{ id, label: 'no' }], true))).toMatchObject({ matched: 1 });
+    const overall = ok(await getJson(api(model, 'performance'))).overall;
+    expect(overall).toMatchObject({ count: 1, labeled: 1, accuracy: 1 });
+    expect(overall.recall ?? 0).toBe(0);
+    expect(overall.precision ?? 0).toBe(0);
   });
 
   it('request-level errors: a body that is not {"labels": [...]} is a 400, more than PLUMBLINE_MAX_LABELS a 413 that labels nothing, an unknown model a 404', async () => {

@@ -12,6 +12,8 @@ export interface LabelTarget {
   label: LabelValue | null;
   /** The loss stored with `label` (what the aggregates hold for it), when it was locked. */
   loss?: number;
+  /** The predicted class `label` was counted under (its confusion cell), when it was locked; null if not stored. */
+  predicted?: number | null;
 }
 
 export interface LabelWrite {
@@ -20,6 +22,8 @@ export interface LabelWrite {
   ts: Date;
   label: LabelValue;
   loss: number;
+  /** The predicted class the label is counted under (classifiers), null for regressors. */
+  predicted: number | null;
 }
 
 /** Connections that read one call's predictions at once (of the pool's 10; the log writers need theirs). */
@@ -28,8 +32,8 @@ const READ_PARALLELISM = 2;
 const READ_CHUNK_MIN = 250;
 
 /** The label inserts: $1 the model, $2 the rows as `labelsJson`, $3 labeled_at. */
-const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, labeled_at)
-  SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8)`;
+const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, predicted, labeled_at)
+  SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, u.p, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8, p int)`;
 
 /** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
@@ -102,20 +106,20 @@ export class LabelsRepository {
   }
 
   /** The stored labels among `ids`, locked until the transaction ends (in id order: no deadlocks). */
-  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, { label: LabelValue; loss: number }>> {
+  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, { label: LabelValue; loss: number; predicted: number | null }>> {
     if (ids.length === 0) return new Map();
-    const { rows } = await client.query('SELECT id, label, loss FROM labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
-    return new Map(rows.map((row) => [row.id, { label: row.label, loss: row.loss }]));
+    const { rows } = await client.query('SELECT id, label, loss, predicted FROM labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
+    return new Map(rows.map((row) => [row.id, { label: row.label, loss: row.loss, predicted: row.predicted }]));
   }
 
   /** Replaces labels this transaction inserted or locked. */
   async updateLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
     if (writes.length === 0) return;
     const { rowCount } = await client.query(
-      `UPDATE labels l SET label = u.label, loss = u.loss, labeled_at = $3
-         FROM json_to_recordset($2::json) AS u(id text, label jsonb, loss float8)
+      `UPDATE labels l SET label = u.label, loss = u.loss, predicted = u.p, labeled_at = $3
+         FROM json_to_recordset($2::json) AS u(id text, label jsonb, loss float8, p int)
         WHERE l.model = $1 AND l.id = u.id`,
-      [model, JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, label: w.label, loss: w.loss }))), labeledAt],
+      [model, JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, label: w.label, loss: w.loss, p: w.predicted ?? undefined }))), labeledAt],
     );
     if (rowCount !== writes.length) throw new Error(`label update hit ${rowCount} of ${writes.length} labels`);
   }
@@ -206,7 +210,7 @@ export class LabelsRepository {
 
 /** The JSON parameter of the label inserts: the writes in id order (concurrent inserts take index locks in one order). */
 function labelsJson(writes: LabelWrite[]): string {
-  return JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss })));
+  return JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss, p: w.predicted ?? undefined })));
 }
 
 function byId(a: { id: string }, b: { id: string }): number {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { isUniqueViolation } from '../../database/database.js';
 import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
-import { classificationLoss, regressionLoss } from '../../monitoring/losses/loss.js';
+import { classificationLoss, predictedClass, regressionLoss } from '../../monitoring/losses/loss.js';
 import { assertFiniteResult } from '../../monitoring/losses/probability.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
@@ -143,6 +143,7 @@ export class LabelsService {
         for (const target of read) {
           target.label = null;
           target.loss = undefined;
+          target.predicted = undefined;
         }
         return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, read, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
@@ -273,7 +274,7 @@ export class LabelsService {
         const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
         const loss = output === undefined ? undefined : finiteLossOf(model, output, item);
         // A label whose loss cannot be computed is left to `label`, which rejects it.
-        if (loss !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss });
+        if (loss !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss, predicted: predictedOf(model, output!) });
       }
       return first;
     };
@@ -325,6 +326,7 @@ export class LabelsService {
         const held = inserted.has(target.id) ? undefined : stored.get(target.id);
         target.label = held?.label ?? null;
         target.loss = held?.loss;
+        target.predicted = held?.predicted;
       }
       labeled = labelAll();
       await this.performance.append(client, labeled.batch.deltas.rows());
@@ -368,12 +370,14 @@ export class LabelsService {
     }
     let added: ReturnType<typeof labeledContribution>;
     let takenBack: ReturnType<typeof labeledContribution> | undefined;
+    let predicted: number | null;
     try {
-      added = labeledContribution(model.loss, row(item.index, item.value), 1);
+      predicted = predictedOf(model, output);
+      added = labeledContribution(model.loss, row(item.index, item.value), 1, predicted ?? undefined);
       if (stored) {
-        // The loss the aggregates hold for the old label is the one stored with it (computed under the
-        // config of its time), not its loss under today's config.
-        const back = labeledContribution(model.loss, row(stored.index, stored.value), -1);
+        // The aggregates hold the old label as it was counted, under the config of its time: the loss and the
+        // confusion cell (its ŷ) stored with it, not those today's loss and threshold would give.
+        const back = labeledContribution(model.loss, row(stored.index, stored.value), -1, target.predicted ?? undefined);
         takenBack = typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back;
       }
     } catch (error) {
@@ -385,10 +389,11 @@ export class LabelsService {
     // The loss the label adds to the window is its per-request loss (labeledContribution computes it once).
     const loss = added.lossSum!;
     // One write per prediction (the last label wins), and later labels of this batch see this one.
-    batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss });
+    batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss, predicted });
     const previous = target.label;
     target.label = item.value;
     target.loss = loss;
+    target.predicted = predicted;
     batch.observed.push({ target, previous, label: item.value, loss, labeledAt: batch.now });
     result.matched++;
   }
@@ -466,6 +471,11 @@ function parsePending(model: PerformanceModel, pending: Array<{ id: string; labe
     else fitting.push({ id, ...parsed });
   }
   return { fitting, unfit };
+}
+
+/** The class ŷ a classifier's label is counted under (its confusion cell), as today's threshold decides; null for a regressor. */
+function predictedOf(model: PerformanceModel, output: number[] | number): number | null {
+  return Array.isArray(output) ? predictedClass(output, model.loss.positiveIndex, model.loss.threshold) : null;
 }
 
 /**

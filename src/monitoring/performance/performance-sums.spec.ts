@@ -116,6 +116,14 @@ describe('contributions', () => {
     expect(Object.is(exact.lossSum, 0) && Object.is(exact.absErrorSum, 0) && Object.is(exact.squaredErrorSum, 0)).toBe(true);
   });
 
+  it('a given ŷ places the confusion cell instead of the threshold (a label counted under an older threshold)', () => {
+    // p₊ = 0.65 ≥ 0.5 decides ŷ = 1 today; the label was counted under a threshold that decided ŷ = 0.
+    const taken = labeledContribution(BINARY, { probabilities: [0.35, 0.65], trueIndex: 1 }, -1, 0);
+    expect(taken.confusion).toEqual([0, 0, -1, 0]);
+    expect(taken.lossSum).toBeCloseTo(-0.4307829160924542, 14); // −log_loss([1], [[0.35, 0.65]], labels=[0, 1])
+    expect(labeledContribution(MULTICLASS, { probabilities: [0.25, 0.5, 0.25], trueIndex: 2 }, 1, 0).confusion).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  });
+
   it.each<[string, () => unknown, string]>([
     ['a NaN probability', () => classificationContribution([Number.NaN, 1], 1, 0.5), 'probability 0 must be a finite number, got NaN'],
     ['a bad positive index', () => classificationContribution([0.5, 0.5], 3, 0.5), 'positiveIndex must be a class index in 0..1, got 3'],
@@ -124,6 +132,7 @@ describe('contributions', () => {
     ['an infinite probability with a label', () => labeledContribution(BINARY, { probabilities: [0.5, Infinity], trueIndex: 0 }), 'probability 1 must be a finite number, got Infinity'],
     ['a true index out of range', () => labeledContribution(BINARY, { probabilities: [0.5, 0.5], trueIndex: 2 }), 'trueIndex must be a class index in 0..1, got 2'],
     ['a bad sign', () => labeledContribution(BINARY, { probabilities: [0.5, 0.5], trueIndex: 0 }, 2 as 1), 'sign must be 1 or -1, got 2'],
+    ['a given ŷ out of range', () => labeledContribution(BINARY, { probabilities: [0.5, 0.5], trueIndex: 0 }, -1, 2), 'predicted must be a class index in 0..1, got 2'],
     ['an overflowing squared error', () => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: -1e200, label: 1e200 }), 'squared error overflowed to Infinity'],
   ])('refuses %s', (_name, run, message) => {
     expect(run).toThrowError(message);

@@ -1,5 +1,5 @@
 import { classificationLoss, logLoss, predictedClass, regressionLoss, type LossSpec } from '../losses/loss.js';
-import { assertFinite, assertFiniteResult, assertProbabilities, clip } from '../losses/probability.js';
+import { assertClassIndex, assertFinite, assertFiniteResult, assertProbabilities, clip } from '../losses/probability.js';
 
 /** Mergeable sums over a set of predictions, from which `computePerformance` derives a window's performance. */
 export interface PerformanceSums {
@@ -117,9 +117,10 @@ export function regressionContribution(prediction: number): Partial<PerformanceS
  * the confusion cell [k][ŷ] (ŷ from `spec.positiveIndex` / `spec.threshold`), max_j p_j; — regressor —
  * |y − ŷ| and (y − ŷ)². `sign` −1 gives the same with every field negated, to take a label back:
  * moving a label from A to B is `addSums(addSums(s, labeledContribution(spec, a, -1)), labeledContribution(spec, b))`
- * (or `relabelContribution`).
+ * (or `relabelContribution`). `predicted`, when given, is the classifier's ŷ for the confusion cell instead of the
+ * one `spec` decides today: a label taken back after the threshold changed leaves the cell it was counted in.
  */
-export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign: 1 | -1 = 1): Partial<PerformanceSums> {
+export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign: 1 | -1 = 1, predicted?: number): Partial<PerformanceSums> {
   if (sign !== 1 && sign !== -1) throw new Error(`sign must be 1 or -1, got ${String(sign)}`);
   // + 0 keeps −1 · 0 from leaving −0 in the sums.
   const signed = (x: number) => sign * x + 0;
@@ -128,7 +129,8 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
     const classes = probabilities.length;
     const loss = classificationLoss(spec, probabilities, trueIndex);
     const confusion = new Array<number>(classes * classes).fill(0);
-    confusion[trueIndex * classes + predictedClass(probabilities, spec.positiveIndex, spec.threshold)] = sign;
+    if (predicted !== undefined) assertClassIndex(predicted, classes, 'predicted');
+    confusion[trueIndex * classes + (predicted ?? predictedClass(probabilities, spec.positiveIndex, spec.threshold))] = sign;
     return {
       labeled: sign,
       lossSum: signed(loss),
