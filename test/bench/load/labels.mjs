@@ -60,7 +60,8 @@ if (input.mode === 'copy') {
         `SELECT i.id, p.version, p.ts, p.output, p.segments
            FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
            JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
-           JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts`,
+           CROSS JOIN LATERAL (
+             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = i.model AND p.id = i.id AND p.ts = i.ts OFFSET 0) AS p`,
         [input.model, batches[index]],
       );
       read += result.rows.length;

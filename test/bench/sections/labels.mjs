@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fillLog, REGIONS } from '../lib/fill.mjs';
 import { startPlumbline } from '../lib/plumbline.mjs';
 import { startSampler } from '../lib/pg-sampler.mjs';
 import { withClient } from '../lib/postgres.mjs';
-import { runJson } from '../lib/procs.mjs';
+import { cpuMsOf, runJson } from '../lib/procs.mjs';
 import { median, num, ms, ratio, seconds, x } from '../lib/stats.mjs';
 import { permutationMultiplier } from '../load/label-rows.mjs';
 
@@ -15,6 +16,7 @@ const MODEL = 'bench';
 const PREFIX = 'b';
 const TARGET_RATE = 25_000;
 const TARGET_COPY_RATIO = 0.3;
+const CORES = availableParallelism();
 
 /**
  * A log of ≥ 1M predictions of the monitoring-only model `bench` (today), then label calls of 1,000
@@ -22,6 +24,14 @@ const TARGET_COPY_RATIO = 0.3;
  * rounds; after every call series the labels of logged predictions (and the labeled count in the
  * aggregates) must equal the labels sent.
  */
+/** CPU used so far (ms) by each backend of the bench database (but this one), by pid. */
+async function backendCpu(databaseUrl) {
+  return withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    return new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)]));
+  });
+}
+
 /** Waits (up to 15 s) until the server has folded every aggregate delta; returns how long it waited. */
 async function settle(databaseUrl) {
   const start = performance.now();
@@ -112,9 +122,18 @@ export async function run(ctx) {
         }
         // The previous trial's deltas are folded first (about every second): that work is the previous trial's.
         raw.settleMs = (raw.settleMs ?? 0) + (await settle(databaseUrl));
+        const cpuBefore = { server: cpuMsOf(server.pid), pg: await backendCpu(databaseUrl) };
         const stopSampler = await startSampler(databaseUrl);
         const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: server.url, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
         const activity = await stopSampler();
+        // CPU per label: the server's process and the database's backends, until this trial's deltas are folded too
+        // (a backend that started during the trial counts from zero).
+        await settle(databaseUrl);
+        const pgAfter = await backendCpu(databaseUrl);
+        const cpu = {
+          serverUsPerLabel: ((cpuMsOf(server.pid) - cpuBefore.server) * 1000) / result.sent,
+          pgUsPerLabel: ([...pgAfter].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.pg.get(pid) ?? 0), 0) * 1000) / result.sent,
+        };
         labeledSent += result.sent;
         const rate = result.sent / (result.elapsedMs / 1000);
         const { labeled, aggregated } = await withClient(databaseUrl, async (client) => {
@@ -124,10 +143,10 @@ export async function run(ctx) {
         });
         const ok = result.matched === result.sent && result.errors.length === 0 && labeled === labeledSent && aggregated === labeledSent;
         if (!ok) lost += Math.max(0, labeledSent - labeled);
-        raw.trials.push({ round: r, contender: c.key, ...result, callMs: undefined, callP50Ms: median(result.callMs), rate, labeledInLog: labeled, labeledInAggregates: aggregated, labeledSent, ok, activity });
+        raw.trials.push({ round: r, contender: c.key, ...result, callMs: undefined, callP50Ms: median(result.callMs), rate, labeledInLog: labeled, labeledInAggregates: aggregated, labeledSent, ok, activity, cpu });
         ctx.log(
           `labels: round ${r + 1}/${rounds} ${c.batch}/call × ${c.concurrency}: ${num(rate)} labels/s (${num(result.sent)} in ${seconds(result.elapsedMs)}), ` +
-            `PG active ${activity.activeAvg.toFixed(1)}, lock-waiting ${activity.lockWaitingAvg.toFixed(1)}, labeled rows ${num(labeled)} / sent ${num(labeledSent)}${ok ? '' : ` MISMATCH (matched ${result.matched}, errors ${result.errors.slice(0, 2).join('; ')}, aggregates ${aggregated})`}`,
+            `PG active ${activity.activeAvg.toFixed(1)}, lock-waiting ${activity.lockWaitingAvg.toFixed(1)}, CPU per label ${cpu.serverUsPerLabel.toFixed(1)} µs server + ${cpu.pgUsPerLabel.toFixed(1)} µs PostgreSQL, labeled rows ${num(labeled)} / sent ${num(labeledSent)}${ok ? '' : ` MISMATCH (matched ${result.matched}, errors ${result.errors.slice(0, 2).join('; ')}, aggregates ${aggregated})`}`,
         );
       }
     }
@@ -146,19 +165,27 @@ export async function run(ctx) {
   const perRound = (key) => raw.trials.filter((t) => t.contender === key).map((t) => num(t.rate)).join(' / ');
   const copyRate = rateOf('copy');
   const rows = [];
-  rows.push(['COPY (id, label) → unlogged table', '—', '—', `${num(copyRate)} rows/s`, perRound('copy'), '1.00×', '—', '—', '—', '—']);
+  rows.push(['COPY (id, label) → unlogged table', '—', '—', `${num(copyRate)} rows/s`, perRound('copy'), '1.00×', '—', '—', '—', '—', '—']);
   const lookupRate = rateOf('lookup');
-  rows.push(['lookup only: SELECT output by id', num(10_000), 4, `${num(lookupRate)} rows/s`, perRound('lookup'), x(ratio(lookupRate, copyRate)), '—', '—', 'ceiling of a loss from the log', '—']);
+  rows.push(['lookup only: SELECT output by id', num(10_000), 4, `${num(lookupRate)} rows/s`, perRound('lookup'), x(ratio(lookupRate, copyRate)), '—', '—', '—', 'ceiling of a loss from the log', '—']);
   const probeRate = rateOf('probe');
-  rows.push(['probe only: is the id logged? (index-only)', num(10_000), 4, `${num(probeRate)} rows/s`, perRound('probe'), x(ratio(probeRate, copyRate)), '—', '—', 'ceiling of any design', '—']);
+  rows.push(['probe only: is the id logged? (index-only)', num(10_000), 4, `${num(probeRate)} rows/s`, perRound('probe'), x(ratio(probeRate, copyRate)), '—', '—', '—', 'ceiling of any design', '—']);
   for (const c of contenders.filter((c) => !c.copyOf)) {
     const rate = rateOf(c.key);
     const trials = raw.trials.filter((t) => t.contender === c.key);
     const callP50 = median(trials.map((t) => t.callP50Ms));
     const activity = `${median(trials.map((t) => t.activity.activeAvg)).toFixed(1)} / ${median(trials.map((t) => t.activity.lockWaitingAvg)).toFixed(1)}`;
+    const serverUs = median(trials.map((t) => t.cpu.serverUsPerLabel));
+    const pgUs = median(trials.map((t) => t.cpu.pgUsPerLabel));
     const pass = rate >= TARGET_RATE;
-    rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `≥ ${num(TARGET_RATE)}/s`, pass ? 'yes' : 'MISS']);
+    rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `${serverUs.toFixed(1)} + ${pgUs.toFixed(1)}`, `≥ ${num(TARGET_RATE)}/s`, pass ? 'yes' : 'MISS']);
     checks.push({ kind: 'target', name: `labels ${c.batch}/call × ${c.concurrency}`, value: `${num(rate)} labels/s`, target: `≥ ${num(TARGET_RATE)} labels/s`, pass });
+    raw.cpuCeiling = { ...raw.cpuCeiling, [c.key]: (CORES * 1e6) / (serverUs + pgUs) };
+    checks.push({
+      kind: 'limit',
+      name: `labels ${c.batch}/call × ${c.concurrency}: CPU per label`,
+      value: `${serverUs.toFixed(1)} µs of the server + ${pgUs.toFixed(1)} µs of PostgreSQL = ${(serverUs + pgUs).toFixed(1)} µs: with all ${CORES} cores to themselves (no load generator) they could take at most ${num(raw.cpuCeiling[c.key])} labels/s`,
+    });
   }
   // The COPY ratio apart: the lookup every label needs (its logged output) is itself far below it.
   const best = Math.max(...contenders.filter((c) => !c.copyOf).map((c) => rateOf(c.key)));
@@ -177,10 +204,11 @@ export async function run(ctx) {
     `probe only: whether each of the same ids is logged (an index-only scan of prediction_ids, one count per statement), the least any design must ask PostgreSQL to tell a matched label from a pending one: ${x(ratio(probeRate, copyRate))} of COPY`,
   );
   notes.push("before each POST trial the bench waits until the server has folded every aggregate delta of the trials before (it folds about every second), so that one trial's fold does not run in the next one's time");
+  notes.push("CPU µs/label: the server process's CPU and that of the bench database's PostgreSQL backends (/proc, utime + stime) from the start of a trial until its aggregate deltas are folded, over the labels sent; median over the rounds. The load generator runs on the same cores");
   notes.push('PG active / lock-waiting: mean number of client backends of the bench database running a statement / waiting for a row or transaction lock, sampled every 50 ms during the calls');
   return {
     title,
-    columns: ['contender', 'labels/call', 'conc', 'median rate', 'per round', 'vs COPY', 'call p50', 'PG active / lock-waiting', 'target', 'met'],
+    columns: ['contender', 'labels/call', 'conc', 'median rate', 'per round', 'vs COPY', 'call p50', 'PG active / lock-waiting', 'CPU µs/label server + PG', 'target', 'met'],
     rows,
     checks,
     notes,
