@@ -57,7 +57,10 @@ export function toErrorResponse(thrown: unknown, maxBodyBytes?: number): { statu
   }
   if (isConnectionError(error)) {
     // Inference keeps serving through the spool; what needs PostgreSQL now (labels, queries, uploads) says so.
-    return { status: 503, body: { error: 'PostgreSQL is unreachable right now; retry later', code: HttpErrorCode.DatabaseUnavailable } };
+    // A statement that ran past the pool's query timeout reached PostgreSQL: say that, not that it is down.
+    const timedOut = /Query read timeout/i.test((error as Error)?.message ?? '');
+    const message = timedOut ? 'PostgreSQL did not answer in time (the statement ran past its timeout); retry later' : 'PostgreSQL is unreachable right now; retry later';
+    return { status: 503, body: { error: message, code: HttpErrorCode.DatabaseUnavailable } };
   }
   return { status: 500, body: { error: 'internal error', code: HttpErrorCode.Internal } };
 }
