@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,12 +19,13 @@ describe('POST /api/models/{m}/labels on a log of 200,000 predictions', () => {
   const name = `plumbline_large_log_${Date.now().toString(36)}`;
   const admin = createPool(inject('databaseUrl'));
   let server: TestApp | undefined;
+  let root: string | undefined;
 
   beforeAll(async () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(inject('databaseUrl'));
     url.pathname = `/${name}`;
-    const root = mkdtempSync(join(tmpdir(), 'plumbline-large-log-'));
+    root = mkdtempSync(join(tmpdir(), 'plumbline-large-log-'));
     mkdirSync(join(root, model));
     writeFileSync(join(root, model, 'config.json'), JSON.stringify({ task: 'binary', features: ['x'], classes: ['no', 'yes'], segments: ['g'] }));
     server = await startTestApp({ DATABASE_URL: url.toString(), PLUMBLINE_MODEL_REPOSITORY: root, PLUMBLINE_DRIFT_FLUSH_INTERVAL: '1h', PLUMBLINE_GAUGE_INTERVAL: '1h' });
@@ -54,6 +55,7 @@ describe('POST /api/models/{m}/labels on a log of 200,000 predictions', () => {
     await server?.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   it('labels all 10,000 in one call', async () => {

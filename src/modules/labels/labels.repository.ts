@@ -62,21 +62,23 @@ export class LabelsRepository {
 
   /**
    * One chunk, looked up in id order (neighbouring index pages) and returned as one JSON text: parsed
-   * natively, several times cheaper than decoding row by row. Each id's prediction is read by its full key
-   * (model, id, ts), in the one daily partition its `ts` names (pruned at run time), as a LATERAL subquery:
-   * joined plainly, PostgreSQL takes id and ts for independent, estimates the join of the two tables at one
-   * row, and on a log of 200,000 predictions hashed both whole and compared every id of a 10,000-label call
-   * with every row (30 s, then the statement timeout).
+   * natively, several times cheaper than decoding row by row. Each id of the call drives two index probes,
+   * as LATERAL subqueries: its `ts` in prediction_ids, then its prediction by the full key (model, id, ts) in
+   * the one daily partition that `ts` names (pruned at run time). So the cost follows the call's ids whatever
+   * PostgreSQL estimates. Joined plainly, it took id and ts for independent, estimated the join of the two
+   * tables at one row, and on a log of 200,000 predictions hashed both whole and compared every id of a
+   * 10,000-label call with every row (30 s, then the statement timeout); and with `prediction_ids` alone
+   * joined plainly, a row count underestimated by stale statistics made it scan the model's whole log.
    */
   private async readChunk(on: pg.Pool | pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
     // Named statements (here and below): parsed and planned once per connection, not per call.
     const { rows } = await on.query({
       name: 'plumbline_labels_read',
-      text: `SELECT json_agg(json_build_array(i.id, p.version, extract(epoch FROM p.ts) * 1000, p.output, p.segments))::text AS rows
+      text: `SELECT json_agg(json_build_array(u.id, p.version, extract(epoch FROM p.ts) * 1000, p.output, p.segments))::text AS rows
            FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
-           JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
+           CROSS JOIN LATERAL (SELECT i.ts FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i
            CROSS JOIN LATERAL (
-             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = i.model AND p.id = i.id AND p.ts = i.ts OFFSET 0) AS p`,
+             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts OFFSET 0) AS p`,
       values: [model, ids],
     });
     const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>]>;

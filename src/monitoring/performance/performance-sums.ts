@@ -150,7 +150,7 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
   };
 }
 
-/** The change of the sums when a prediction's label moves from `before` to `after` (same prediction, new label). */
+/** The change of the sums when a prediction's label moves from `before` to `after` (same prediction, new label), both under `spec`'s threshold (the labels service passes a label's stored ŷ to `labeledContribution` instead). */
 export function relabelContribution(spec: LossSpec, before: LabeledPrediction, after: LabeledPrediction): PerformanceSums {
   const classes = 'probabilities' in after ? after.probabilities.length : 0;
   return addSums(addSums(emptySums(classes), labeledContribution(spec, before, -1)), labeledContribution(spec, after));

@@ -57,11 +57,11 @@ if (input.mode === 'copy') {
         continue;
       }
       const result = await client.query(
-        `SELECT i.id, p.version, p.ts, p.output, p.segments
+        `SELECT u.id, p.version, p.ts, p.output, p.segments
            FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
-           JOIN prediction_ids i ON i.model = $1 AND i.id = u.id
+           CROSS JOIN LATERAL (SELECT i.ts FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i
            CROSS JOIN LATERAL (
-             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = i.model AND p.id = i.id AND p.ts = i.ts OFFSET 0) AS p`,
+             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts OFFSET 0) AS p`,
         [input.model, batches[index]],
       );
       read += result.rows.length;

@@ -79,9 +79,15 @@ export async function run(ctx) {
           await settle(servers[key], databases[key]);
           Object.assign(result, await logWrites(databases[key], 'predictions', start, new Date()));
         } else if (key in BARE_LOGS) {
-          // The async bare log commits up to its 10 ms linger after the last answer.
-          await sleep(100);
-          Object.assign(result, await logWrites(databases[key], 'bare_log', start, new Date()));
+          // The async bare log commits up to its 10 ms linger after the last answer: count until the count holds.
+          let writes = await logWrites(databases[key], 'bare_log', start, new Date());
+          for (let i = 0; i < 20; i++) {
+            await sleep(100);
+            const again = await logWrites(databases[key], 'bare_log', start, new Date());
+            if (again.logRows === writes.logRows) break;
+            writes = again;
+          }
+          Object.assign(result, writes);
         }
         raw.trials.push({ round: r, contender: key, ...result });
         ctx.log(

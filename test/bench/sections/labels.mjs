@@ -19,16 +19,15 @@ const TARGET_COPY_RATIO = 0.3;
 const CORES = availableParallelism();
 
 /**
- * A log of ≥ 1M predictions of the monitoring-only model `bench` (today), then label calls of 1,000
- * and 10,000 labels at concurrency 1 and 4, alternating with a COPY of the same rows, for several
- * rounds; after every call series the labels of logged predictions (and the labeled count in the
- * aggregates) must equal the labels sent.
+ * CPU used so far (ms) by each client backend of the bench database (but this one), by pid: the server's
+ * connections. Autovacuum is left out (it runs when it runs, not per trial); a pid gone from /proc is skipped.
  */
-/** CPU used so far (ms) by each backend of the bench database (but this one), by pid. */
 async function backendCpu(databaseUrl) {
   return withClient(databaseUrl, async (client) => {
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    return new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)]));
+    const { rows } = await client.query(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    );
+    return new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)]).filter(([, ms]) => Number.isFinite(ms)));
   });
 }
 
@@ -45,6 +44,12 @@ async function settle(databaseUrl) {
   return performance.now() - start;
 }
 
+/**
+ * A log of ≥ 1M predictions of the monitoring-only model `bench` (today), then label calls of 1,000
+ * and 10,000 labels at concurrency 1 and 4, alternating with a COPY of the same rows, for several
+ * rounds; after every call series the labels of logged predictions (and the labeled count in the
+ * aggregates) must equal the labels sent.
+ */
 export async function run(ctx) {
   const quick = ctx.options.quick;
   const contenders = [
@@ -204,7 +209,7 @@ export async function run(ctx) {
     `probe only: whether each of the same ids is logged (an index-only scan of prediction_ids, one count per statement), the least any design must ask PostgreSQL to tell a matched label from a pending one: ${x(ratio(probeRate, copyRate))} of COPY`,
   );
   notes.push("before each POST trial the bench waits until the server has folded every aggregate delta of the trials before (it folds about every second), so that one trial's fold does not run in the next one's time");
-  notes.push("CPU µs/label: the server process's CPU and that of the bench database's PostgreSQL backends (/proc, utime + stime) from the start of a trial until its aggregate deltas are folded, over the labels sent; median over the rounds. The load generator runs on the same cores");
+  notes.push("CPU µs/label: the server process's CPU and that of the bench database's PostgreSQL client backends (/proc, utime + stime; autovacuum not counted) from the start of a trial until its aggregate deltas are folded, over the labels sent; median over the rounds. The load generator runs on the same cores");
   notes.push('PG active / lock-waiting: mean number of client backends of the bench database running a statement / waiting for a row or transaction lock, sampled every 50 ms during the calls');
   return {
     title,
