@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { isConnectionError } from '../database/database.js';
+import { isConnectionError, isQueryTimeout } from '../database/database.js';
 import { DomainError } from './domain-error.js';
 import { ERROR_STATUS, type ErrorCode } from './error-status.js';
 import { HttpErrorCode } from './http.errors.js';
@@ -58,8 +58,7 @@ export function toErrorResponse(thrown: unknown, maxBodyBytes?: number): { statu
   if (isConnectionError(error)) {
     // Inference keeps serving through the spool; what needs PostgreSQL now (labels, queries, uploads) says so.
     // A statement that ran past the pool's query timeout reached PostgreSQL: say that, not that it is down.
-    const timedOut = /Query read timeout/i.test((error as Error)?.message ?? '');
-    const message = timedOut ? 'PostgreSQL did not answer in time (the statement ran past its timeout); retry later' : 'PostgreSQL is unreachable right now; retry later';
+    const message = isQueryTimeout(error) ? 'PostgreSQL did not answer in time (the statement ran past its timeout); retry later' : 'PostgreSQL is unreachable right now; retry later';
     return { status: 503, body: { error: message, code: HttpErrorCode.DatabaseUnavailable } };
   }
   return { status: 500, body: { error: 'internal error', code: HttpErrorCode.Internal } };

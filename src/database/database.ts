@@ -58,15 +58,21 @@ export class Database {
   }
 }
 
-/** True for errors that mean "PostgreSQL is not reachable right now" (spool and retry). */
+/** True for errors that mean "PostgreSQL is not reachable right now" (spool and retry), a statement timeout included. */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? '';
   const message = (error as Error)?.message ?? '';
   return (
     code.startsWith('08') ||
     ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code) ||
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message)
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message) ||
+    isQueryTimeout(error)
   );
+}
+
+/** The pool's `query_timeout` ran out: PostgreSQL was reached but did not answer in time. */
+export function isQueryTimeout(error: unknown): boolean {
+  return /Query read timeout/i.test((error as Error)?.message ?? '');
 }
 
 /** A unique index refused a row (SQLSTATE 23505). */

@@ -35,6 +35,22 @@ const READ_CHUNK_MIN = 250;
 const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, predicted, labeled_at)
   SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, u.p, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8, p int)`;
 
+/**
+ * The logged predictions of ids $2 of model $1, as one JSON array of [id, version, ms, output, segments].
+ * Each id drives two index probes, as LATERAL subqueries: its `ts` in prediction_ids, then its prediction
+ * by the full key (model, id, ts) in
+ * the one daily partition that `ts` names (pruned at run time). So the cost follows the call's ids whatever
+ * PostgreSQL estimates. Joined plainly, it took id and ts for independent, estimated the join of the two
+ * tables at one row, and on a log of 200,000 predictions hashed both whole and compared every id of a
+ * 10,000-label call with every row (30 s, then the statement timeout); and with `prediction_ids` alone
+ * joined plainly, a row count underestimated by stale statistics made it scan the model's whole log.
+ */
+export const READ_PREDICTIONS = `SELECT json_agg(json_build_array(u.id, p.version, extract(epoch FROM p.ts) * 1000, p.output, p.segments))::text AS rows
+  FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
+  CROSS JOIN LATERAL (SELECT i.ts FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i
+  CROSS JOIN LATERAL (
+    SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts OFFSET 0) AS p`;
+
 /** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
   constructor(readonly database: Database) {}
@@ -62,23 +78,13 @@ export class LabelsRepository {
 
   /**
    * One chunk, looked up in id order (neighbouring index pages) and returned as one JSON text: parsed
-   * natively, several times cheaper than decoding row by row. Each id of the call drives two index probes,
-   * as LATERAL subqueries: its `ts` in prediction_ids, then its prediction by the full key (model, id, ts) in
-   * the one daily partition that `ts` names (pruned at run time). So the cost follows the call's ids whatever
-   * PostgreSQL estimates. Joined plainly, it took id and ts for independent, estimated the join of the two
-   * tables at one row, and on a log of 200,000 predictions hashed both whole and compared every id of a
-   * 10,000-label call with every row (30 s, then the statement timeout); and with `prediction_ids` alone
-   * joined plainly, a row count underestimated by stale statistics made it scan the model's whole log.
+   * natively, several times cheaper than decoding row by row (see `READ_PREDICTIONS`).
    */
   private async readChunk(on: pg.Pool | pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
     // Named statements (here and below): parsed and planned once per connection, not per call.
     const { rows } = await on.query({
       name: 'plumbline_labels_read',
-      text: `SELECT json_agg(json_build_array(u.id, p.version, extract(epoch FROM p.ts) * 1000, p.output, p.segments))::text AS rows
-           FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
-           CROSS JOIN LATERAL (SELECT i.ts FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i
-           CROSS JOIN LATERAL (
-             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts OFFSET 0) AS p`,
+      text: READ_PREDICTIONS,
       values: [model, ids],
     });
     const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>]>;
@@ -125,7 +131,7 @@ export class LabelsRepository {
       `UPDATE labels l SET label = u.label, loss = u.loss, predicted = u.p, labeled_at = $3
          FROM json_to_recordset($2::json) AS u(id text, label jsonb, loss float8, p int)
         WHERE l.model = $1 AND l.id = u.id`,
-      [model, JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, label: w.label, loss: w.loss, p: w.predicted ?? undefined }))), labeledAt],
+      [model, JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, label: w.label, loss: w.loss, p: w.predicted }))), labeledAt],
     );
     if (rowCount !== writes.length) throw new Error(`label update hit ${rowCount} of ${writes.length} labels`);
   }
@@ -216,7 +222,7 @@ export class LabelsRepository {
 
 /** The JSON parameter of the label inserts: the writes in id order (concurrent inserts take index locks in one order). */
 function labelsJson(writes: LabelWrite[]): string {
-  return JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss, p: w.predicted ?? undefined })));
+  return JSON.stringify([...writes].sort(byId).map((w) => ({ id: w.id, ms: w.ts.getTime(), label: w.label, loss: w.loss, p: w.predicted })));
 }
 
 function byId(a: { id: string }, b: { id: string }): number {

@@ -373,11 +373,11 @@ export class LabelsService {
     let predicted: number | null;
     try {
       predicted = predictedOf(model, output);
-      added = labeledContribution(model.loss, row(item.index, item.value), 1, predicted ?? undefined);
+      added = labeledContribution(model.loss, row(item.index, item.value), 1, predicted);
       if (stored) {
         // The aggregates hold the old label as it was counted, under the config of its time: the loss and the
         // confusion cell (its ŷ) stored with it, not those today's loss and threshold would give.
-        const back = labeledContribution(model.loss, row(stored.index, stored.value), -1, target.predicted ?? undefined);
+        const back = labeledContribution(model.loss, row(stored.index, stored.value), -1, target.predicted ?? null);
         takenBack = typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back;
       }
     } catch (error) {

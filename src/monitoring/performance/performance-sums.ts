@@ -117,10 +117,10 @@ export function regressionContribution(prediction: number): Partial<PerformanceS
  * the confusion cell [k][ŷ] (ŷ from `spec.positiveIndex` / `spec.threshold`), max_j p_j; — regressor —
  * |y − ŷ| and (y − ŷ)². `sign` −1 gives the same with every field negated, to take a label back:
  * moving a label from A to B is `addSums(addSums(s, labeledContribution(spec, a, -1)), labeledContribution(spec, b))`
- * (or `relabelContribution`). `predicted`, when given, is the classifier's ŷ for the confusion cell instead of the
+ * (or `relabelContribution`). `predicted`, when not null, is the classifier's ŷ for the confusion cell instead of the
  * one `spec` decides today: a label taken back after the threshold changed leaves the cell it was counted in.
  */
-export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign: 1 | -1 = 1, predicted?: number): Partial<PerformanceSums> {
+export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign: 1 | -1 = 1, predicted: number | null = null): Partial<PerformanceSums> {
   if (sign !== 1 && sign !== -1) throw new Error(`sign must be 1 or -1, got ${String(sign)}`);
   // + 0 keeps −1 · 0 from leaving −0 in the sums.
   const signed = (x: number) => sign * x + 0;
@@ -129,7 +129,7 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
     const classes = probabilities.length;
     const loss = classificationLoss(spec, probabilities, trueIndex);
     const confusion = new Array<number>(classes * classes).fill(0);
-    if (predicted !== undefined) assertClassIndex(predicted, classes, 'predicted');
+    if (predicted !== null) assertClassIndex(predicted, classes, 'predicted');
     confusion[trueIndex * classes + (predicted ?? predictedClass(probabilities, spec.positiveIndex, spec.threshold))] = sign;
     return {
       labeled: sign,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { cpuMsOf } from './procs.mjs';
 
 /** Hides a password in a URL for printing and for the results file. */
 export function redact(url) {
@@ -24,6 +25,25 @@ export async function withClient(url, work) {
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * CPU used so far (ms, /proc: PostgreSQL on this machine) by each backend of pg_stat_activity that `where`
+ * selects (never the asking one), by pid; a pid already gone from /proc is left out.
+ */
+export async function backendCpu(client, where, params = []) {
+  const { rows } = await client.query(`SELECT pid FROM pg_stat_activity WHERE ${where} AND pid <> pg_backend_pid()`, params);
+  return new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)]).filter(([, ms]) => Number.isFinite(ms)));
+}
+
+/**
+ * The CPU (ms) the backends of `after` used since `before` (two `backendCpu` readings); NaN if none was seen.
+ * A backend that started in between counts whole; one that ended in between is lost (the pool keeps them 30 s).
+ */
+export function backendCpuSince(before, after) {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return after.size === 0 ? NaN : total;
 }
 
 /**

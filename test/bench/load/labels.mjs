@@ -1,7 +1,8 @@
 // Load generator for the labels section, run as its own process (JSON in on stdin, JSON out on stdout).
 //   mode "http": POST /api/models/<model>/labels, `batch` labels per call, `concurrency` calls in flight
 //   mode "copy": the same (id, label) rows through a plain COPY into an unlogged table
-//   mode "lookup": only the read every label needs (its prediction's output, version, segments by id),
+//   mode "lookup": only the read every label needs (its prediction's output, version, segments by id; the
+//                  server's READ_PREDICTIONS statement),
 //                  `batch` ids per statement on `concurrency` connections: a ceiling for any design that
 //                  computes each label's loss from the logged output; with `probe`, only whether each
 //                  id is logged (index-only), a ceiling for any design at all
@@ -10,6 +11,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+// The server's own statement (dist/, which `npm run bench` builds first).
+import { READ_PREDICTIONS } from '../../../dist/modules/labels/labels.repository.js';
 import { readInput } from '../lib/procs.mjs';
 import { labelRows } from './label-rows.mjs';
 
@@ -56,15 +59,8 @@ if (input.mode === 'copy') {
         read += result.rows[0].n;
         continue;
       }
-      const result = await client.query(
-        `SELECT u.id, p.version, p.ts, p.output, p.segments
-           FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
-           CROSS JOIN LATERAL (SELECT i.ts FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i
-           CROSS JOIN LATERAL (
-             SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts OFFSET 0) AS p`,
-        [input.model, batches[index]],
-      );
-      read += result.rows.length;
+      const result = await client.query(READ_PREDICTIONS, [input.model, batches[index]]);
+      read += JSON.parse(result.rows[0].rows ?? '[]').length;
     }
   };
   const start = performance.now();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fillLog, REGIONS } from '../lib/fill.mjs';
 import { startPlumbline } from '../lib/plumbline.mjs';
 import { startSampler } from '../lib/pg-sampler.mjs';
-import { withClient } from '../lib/postgres.mjs';
+import { backendCpu, backendCpuSince, withClient } from '../lib/postgres.mjs';
 import { cpuMsOf, runJson } from '../lib/procs.mjs';
 import { median, num, ms, ratio, seconds, x } from '../lib/stats.mjs';
 import { permutationMultiplier } from '../load/label-rows.mjs';
@@ -18,18 +18,8 @@ const TARGET_RATE = 25_000;
 const TARGET_COPY_RATIO = 0.3;
 const CORES = availableParallelism();
 
-/**
- * CPU used so far (ms) by each client backend of the bench database (but this one), by pid: the server's
- * connections. Autovacuum is left out (it runs when it runs, not per trial); a pid gone from /proc is skipped.
- */
-async function backendCpu(databaseUrl) {
-  return withClient(databaseUrl, async (client) => {
-    const { rows } = await client.query(
-      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-    );
-    return new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)]).filter(([, ms]) => Number.isFinite(ms)));
-  });
-}
+/** `backendCpu` of the server's connections: the client backends of the bench database (autovacuum runs when it runs, not per trial). */
+const serverBackendCpu = (databaseUrl) => withClient(databaseUrl, (client) => backendCpu(client, "datname = current_database() AND backend_type = 'client backend'"));
 
 /** Waits (up to 15 s) until the server has folded every aggregate delta; returns how long it waited. */
 async function settle(databaseUrl) {
@@ -127,17 +117,16 @@ export async function run(ctx) {
         }
         // The previous trial's deltas are folded first (about every second): that work is the previous trial's.
         raw.settleMs = (raw.settleMs ?? 0) + (await settle(databaseUrl));
-        const cpuBefore = { server: cpuMsOf(server.pid), pg: await backendCpu(databaseUrl) };
+        const cpuBefore = { server: cpuMsOf(server.pid), pg: await serverBackendCpu(databaseUrl) };
         const stopSampler = await startSampler(databaseUrl);
         const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: server.url, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
         const activity = await stopSampler();
         // CPU per label: the server's process and the database's backends, until this trial's deltas are folded too
         // (a backend that started during the trial counts from zero).
         await settle(databaseUrl);
-        const pgAfter = await backendCpu(databaseUrl);
         const cpu = {
           serverUsPerLabel: ((cpuMsOf(server.pid) - cpuBefore.server) * 1000) / result.sent,
-          pgUsPerLabel: ([...pgAfter].reduce((sum, [pid, ms]) => sum + ms - (cpuBefore.pg.get(pid) ?? 0), 0) * 1000) / result.sent,
+          pgUsPerLabel: (backendCpuSince(cpuBefore.pg, await serverBackendCpu(databaseUrl)) * 1000) / result.sent,
         };
         labeledSent += result.sent;
         const rate = result.sent / (result.elapsedMs / 1000);

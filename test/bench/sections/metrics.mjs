@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { metricValue, startPlumbline } from '../lib/plumbline.mjs';
-import { withClient } from '../lib/postgres.mjs';
+import { backendCpu, backendCpuSince, withClient } from '../lib/postgres.mjs';
 import { cpuMsOf, runJson, sleep } from '../lib/procs.mjs';
 import { median, ms, num, percentile } from '../lib/stats.mjs';
 
@@ -11,6 +11,9 @@ export const name = 'metrics';
 export const title = 'Prometheus scrape — GET /metrics with 50 segment values × 20 features (drift and performance gauges)';
 
 const MODEL = 'm20';
+/** `backendCpu` of the backends with one application_name. */
+const appCpu = (client, applicationName) => backendCpu(client, 'application_name = $1', [applicationName]);
+
 const FEATURES = Array.from({ length: 20 }, (_, j) => `f${String(j + 1).padStart(2, '0')}`);
 const STORES = Array.from({ length: 50 }, (_, k) => `s${String(k + 1).padStart(2, '0')}`);
 const REFERENCE_ROWS = 1000;
@@ -61,11 +64,6 @@ function labelValues(text, metric, label, filter = {}) {
   return values;
 }
 
-/** CPU (ms) of PostgreSQL backends by application_name: pid → cpu, read from /proc (PostgreSQL on this machine). */
-async function backendCpu(client, applicationName) {
-  const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
-  return new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid)]));
-}
 
 /**
  * Samples, every `intervalMs`, which statements the backends of `applicationName` are running, until the
@@ -123,12 +121,6 @@ function bursts(samples, gapMs = 400) {
   return { durations: complete.map((b) => b.end - b.start), activeShare: samples.length ? active / samples.length : NaN, kinds };
 }
 
-function backendDelta(before, after) {
-  let total = 0;
-  // A backend that started during the window counts whole; one that ended during it is lost (the pool keeps them 30 s).
-  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
-  return after.size === 0 ? NaN : total;
-}
 
 /**
  * One monitoring-only binary model with 20 numeric features and one segment key with 50 values, a
@@ -226,21 +218,21 @@ export async function run(ctx) {
     sampler = new pg.Client({ connectionString: withApplicationName(databaseUrl, 'bench_sampler') });
     await sampler.connect();
     const idleWindow = async () => {
-      const before = { a: cpuMsOf(server.pid), b: cpuMsOf(control.pid), pa: await backendCpu(sampler, 'bench_gauges'), pb: await backendCpu(sampler, 'bench_control') };
+      const before = { a: cpuMsOf(server.pid), b: cpuMsOf(control.pid), pa: await appCpu(sampler, 'bench_gauges'), pb: await appCpu(sampler, 'bench_control') };
       const stopSampler = await startActivitySampler(databaseUrl, 'bench_gauges');
       const t0 = performance.now();
       await sleep(idleMs);
       const elapsed = performance.now() - t0;
       const activity = bursts(await stopSampler());
-      const after = { a: cpuMsOf(server.pid), b: cpuMsOf(control.pid), pa: await backendCpu(sampler, 'bench_gauges'), pb: await backendCpu(sampler, 'bench_control') };
+      const after = { a: cpuMsOf(server.pid), b: cpuMsOf(control.pid), pa: await appCpu(sampler, 'bench_gauges'), pb: await appCpu(sampler, 'bench_control') };
       const ticks = elapsed / GAUGE_INTERVAL_MS;
       const window = {
         ms: elapsed,
         ticks,
         nodeMs: after.a - before.a,
         controlNodeMs: after.b - before.b,
-        pgMs: backendDelta(before.pa, after.pa),
-        controlPgMs: backendDelta(before.pb, after.pb),
+        pgMs: backendCpuSince(before.pa, after.pa),
+        controlPgMs: backendCpuSince(before.pb, after.pb),
         rssBytes: server.rss(),
         refreshMs: activity.durations,
         pgActiveShare: activity.activeShare,
