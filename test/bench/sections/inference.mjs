@@ -114,6 +114,15 @@ export async function run(ctx) {
     const last = mean(samples.slice(-window));
     raw.rssRun = { seconds: rssSeconds, samples };
     checks.push({ kind: 'target', name: `RSS over ${rssSeconds} s at full load (group commit)`, value: `peak ${mib(Math.max(...samples))}, first ${window} s ${mib(first)}, last ${window} s ${mib(last)} (${((last / first - 1) * 100).toFixed(1)} %)`, target: '< 400 MiB, growth ≤ 10 %', pass: Math.max(...samples) < RSS_LIMIT && last <= first * 1.1 });
+    // And the peak of every Plumbline mode over all its rounds (1 and 32 rows), before the run above.
+    const peaks = Object.keys(MODES).map((key) => [key, raw.rss[key].peak]);
+    checks.push({
+      kind: 'target',
+      name: `RSS peak of every Plumbline mode over its rounds (${sizes.join(' and ')} row${sizes.length > 1 ? 's' : ''} per request)`,
+      value: peaks.map(([key, peak]) => `${key} ${mib(peak)}`).join(', '),
+      target: '< 400 MiB',
+      pass: peaks.every(([, peak]) => peak < RSS_LIMIT),
+    });
     for (const key of Object.keys(BARE_LOGS)) {
       const rows = await withClient(databases[key], async (client) => (await client.query('SELECT count(*)::int AS n FROM bare_log')).rows[0].n);
       const clientOk = raw.trials.filter((t) => t.contender === key).reduce((sum, t) => sum + t.ok2xx * t.rows, 0);
