@@ -2,18 +2,23 @@ import type pg from 'pg';
 import type { Database } from '../../database/database.js';
 import type { LabelValue } from './label-value.js';
 
+/** A label as stored, with what the aggregates hold for it. */
+export interface StoredLabel {
+  label: LabelValue;
+  /** Its loss, as computed when it was labeled. */
+  loss: number;
+  /** The predicted class it was counted under (its confusion cell); null for regressors and for labels stored before ŷ was kept. */
+  predicted: number | null;
+}
+
 export interface LabelTarget {
   id: string;
   version: number;
   ts: Date;
   output: unknown;
   segments: Record<string, string>;
-  /** The stored label, once the transaction has inserted or locked it. */
-  label: LabelValue | null;
-  /** The loss stored with `label` (what the aggregates hold for it), when it was locked. */
-  loss?: number;
-  /** The predicted class `label` was counted under (its confusion cell), when it was locked; null if not stored. */
-  predicted?: number | null;
+  /** Its label, once the transaction has inserted or locked it; null while it has none. */
+  stored: StoredLabel | null;
 }
 
 export interface LabelWrite {
@@ -88,7 +93,7 @@ export class LabelsRepository {
       values: [model, ids],
     });
     const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>]>;
-    return read.map(([id, version, ms, output, segments]) => ({ id, version, ts: new Date(ms), output, segments, label: null }));
+    return read.map(([id, version, ms, output, segments]) => ({ id, version, ts: new Date(ms), output, segments, stored: null }));
   }
 
   /**
@@ -118,7 +123,7 @@ export class LabelsRepository {
   }
 
   /** The stored labels among `ids`, locked until the transaction ends (in id order: no deadlocks). */
-  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, { label: LabelValue; loss: number; predicted: number | null }>> {
+  async lockLabels(client: pg.PoolClient, model: string, ids: string[]): Promise<Map<string, StoredLabel>> {
     if (ids.length === 0) return new Map();
     const { rows } = await client.query('SELECT id, label, loss, predicted FROM labels WHERE model = $1 AND id = ANY($2::text[]) ORDER BY id FOR UPDATE', [model, ids]);
     return new Map(rows.map((row) => [row.id, { label: row.label, loss: row.loss, predicted: row.predicted }]));

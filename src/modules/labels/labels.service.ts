@@ -140,11 +140,7 @@ export class LabelsService {
       const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
       const { observed, joined, joinedDuplicates, dropped } = await this.retryingDeadlocks(() => {
         const attempt: LabelsResult = emptyResult();
-        for (const target of read) {
-          target.label = null;
-          target.loss = undefined;
-          target.predicted = undefined;
-        }
+        for (const target of read) target.stored = null;
         return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, read, overwrite, attempt, true)), attempt }));
       }).then(({ attempt, ...applied }) => {
         result.matched += attempt.matched;
@@ -321,13 +317,8 @@ export class LabelsService {
     }
     if (!labeled) {
       inserted = await this.labels.insertLabels(client, name, [...first.values()], now);
-      const stored = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
-      for (const target of targets.values()) {
-        const held = inserted.has(target.id) ? undefined : stored.get(target.id);
-        target.label = held?.label ?? null;
-        target.loss = held?.loss;
-        target.predicted = held?.predicted;
-      }
+      const locked = await this.labels.lockLabels(client, name, [...targets.keys()].filter((id) => !inserted.has(id)));
+      for (const target of targets.values()) target.stored = inserted.has(target.id) ? null : (locked.get(target.id) ?? null);
       labeled = labelAll();
       await this.performance.append(client, labeled.batch.deltas.rows());
     }
@@ -345,12 +336,13 @@ export class LabelsService {
 
   /** One label for one prediction whose stored label is locked (or just inserted): a duplicate, a rejection, or a write with its loss and the moves of the aggregates. */
   private label(name: string, model: PerformanceModel, target: LabelTarget, item: Accepted, overwrite: boolean, result: LabelsResult, batch: Batch): void {
-    if (target.label !== null && target.label === item.value) {
+    const held = target.stored;
+    if (held !== null && held.label === item.value) {
       result.duplicate++;
       return;
     }
-    if (target.label !== null && !overwrite) {
-      result.rejected.push({ id: item.id, error: `already labeled ${JSON.stringify(target.label)}; send ?overwrite=true to replace it` });
+    if (held !== null && !overwrite) {
+      result.rejected.push({ id: item.id, error: `already labeled ${JSON.stringify(held.label)}; send ?overwrite=true to replace it` });
       return;
     }
     const output = outputOf(model, target.output);
@@ -362,10 +354,10 @@ export class LabelsService {
       Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
     // Everything is computed before anything is added: a loss that is not finite (a regression label
     // so far from the output that its square overflows) rejects this label alone, as `finiteLossOf` foresees.
-    const stored = target.label === null ? undefined : parseLabel(model, target.label);
+    const stored = held === null ? undefined : parseLabel(model, held.label);
     if (stored && 'error' in stored) {
       // Its counts could not be taken back from the aggregates: replacing it would count the prediction twice.
-      result.rejected.push({ id: item.id, error: `the stored label ${JSON.stringify(target.label)} no longer fits the model (${stored.error}); it cannot be replaced` });
+      result.rejected.push({ id: item.id, error: `the stored label ${JSON.stringify(held?.label)} no longer fits the model (${stored.error}); it cannot be replaced` });
       return;
     }
     let added: ReturnType<typeof labeledContribution>;
@@ -374,11 +366,10 @@ export class LabelsService {
     try {
       predicted = predictedOf(model, output);
       added = labeledContribution(model.loss, row(item.index, item.value), 1, predicted);
-      if (stored) {
+      if (stored && held) {
         // The aggregates hold the old label as it was counted, under the config of its time: the loss and the
         // confusion cell (its ŷ) stored with it, not those today's loss and threshold would give.
-        const back = labeledContribution(model.loss, row(stored.index, stored.value), -1, target.predicted ?? null);
-        takenBack = typeof target.loss === 'number' ? { ...back, lossSum: -target.loss } : back;
+        takenBack = { ...labeledContribution(model.loss, row(stored.index, stored.value), -1, held.predicted), lossSum: -held.loss };
       }
     } catch (error) {
       result.rejected.push({ id: item.id, error: `its loss cannot be computed: ${(error as Error).message}` });
@@ -390,11 +381,8 @@ export class LabelsService {
     const loss = added.lossSum!;
     // One write per prediction (the last label wins), and later labels of this batch see this one.
     batch.writes.set(item.id, { id: item.id, ts: target.ts, label: item.value, loss, predicted });
-    const previous = target.label;
-    target.label = item.value;
-    target.loss = loss;
-    target.predicted = predicted;
-    batch.observed.push({ target, previous, label: item.value, loss, labeledAt: batch.now });
+    target.stored = { label: item.value, loss, predicted };
+    batch.observed.push({ target, previous: held?.label ?? null, label: item.value, loss, labeledAt: batch.now });
     result.matched++;
   }
 

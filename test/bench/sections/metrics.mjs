@@ -64,7 +64,6 @@ function labelValues(text, metric, label, filter = {}) {
   return values;
 }
 
-
 /**
  * Samples, every `intervalMs`, which statements the backends of `applicationName` are running, until the
  * returned function is called; it resolves with the samples ({t, queries}).
@@ -120,7 +119,6 @@ function bursts(samples, gapMs = 400) {
   const complete = found.filter((b) => b.start - first > gapMs && last - b.end > gapMs);
   return { durations: complete.map((b) => b.end - b.start), activeShare: samples.length ? active / samples.length : NaN, kinds };
 }
-
 
 /**
  * One monitoring-only binary model with 20 numeric features and one segment key with 50 values, a
