@@ -40,10 +40,11 @@ describe('POST /api/models/{m}/labels on a log of 200,000 predictions', () => {
       const rows = `FROM generate_series(1::bigint, ${LOG - 1}) AS n`;
       const id = `'q' || lpad(n::text, 6, '0')`;
       const ts = `to_timestamp((${from} + n * ${now - from} / ${LOG})::float8 / 1000)`;
-      await pool.query(`INSERT INTO prediction_ids (model, id, ts) SELECT '${model}', ${id}, ${ts} ${rows}`);
+      const output = 'jsonb_build_array(1 - (n % 100) / 100.0, (n % 100) / 100.0)';
+      await pool.query(`INSERT INTO prediction_ids (model, id, ts, version, output, segments) SELECT '${model}', ${id}, ${ts}, 0, ${output}, jsonb_build_object('g', 'a') ${rows}`);
       await pool.query(
         `INSERT INTO predictions (model, id, version, ts, features, output, segments)
-         SELECT '${model}', ${id}, 0, ${ts}, jsonb_build_object('x', n), jsonb_build_array(1 - (n % 100) / 100.0, (n % 100) / 100.0), jsonb_build_object('g', 'a') ${rows}`,
+         SELECT '${model}', ${id}, 0, ${ts}, jsonb_build_object('x', n), ${output}, jsonb_build_object('g', 'a') ${rows}`,
       );
       await pool.query('ANALYZE prediction_ids, predictions');
     } finally {

@@ -41,6 +41,16 @@ describe('prediction log (real PostgreSQL)', () => {
     return repository.countForModel(model);
   }
 
+  /** Ids of `model` whose copy of version, output and segments (for the label path) differs from their logged prediction, or that have none. */
+  async function idCopiesAstray(model: string): Promise<number> {
+    const { rows } = await database.pool.query(
+      `SELECT count(*)::int AS n FROM prediction_ids i LEFT JOIN predictions p ON p.model = i.model AND p.id = i.id AND p.ts = i.ts
+        WHERE i.model = $1 AND (p.id IS NULL OR i.version IS DISTINCT FROM p.version OR i.output IS DISTINCT FROM p.output OR i.segments IS DISTINCT FROM p.segments)`,
+      [model],
+    );
+    return rows[0].n;
+  }
+
   /** The repository, recording how many rows each batch it writes holds. */
   function recording(): { counting: PredictionLogRepository; batches: number[] } {
     const batches: number[] = [];
@@ -94,6 +104,8 @@ describe('prediction log (real PostgreSQL)', () => {
     if (second === 'logged') expect(await repository.findById(model, 'd')).toBeUndefined();
     // The ids of the refused requests are free again.
     expect(await log.append(unit(model, second === 'logged' ? ['b', 'd'] : ['b']))).toBe('logged');
+    // Written on both paths (one statement, and the transaction that sorts out duplicates), every id carries its prediction's copy.
+    expect(await idCopiesAstray(model)).toBe(0);
   });
 
   it('async mode answers before the commit and still writes every row', async () => {
@@ -217,6 +229,7 @@ describe('prediction log (real PostgreSQL)', () => {
     expect(stored?.output).toBeNull();
     expect(stored?.segments).toEqual({ region: 'ü "q" \\ \u2028' });
     expect(stored?.features).toEqual({ x: 0, note: 'ünïcode "quoted" \\ back' });
+    expect(await idCopiesAstray(model)).toBe(0);
   });
 
   it('after close (shutdown) an append is refused with 503 SHUTTING_DOWN, in both modes, and what was queued before is still written', async () => {
@@ -309,5 +322,29 @@ describe('migrator', () => {
       expect(rows).toEqual([{ model: 'm', id: 'a', ts: new Date('2026-11-27T10:00:00.123Z'), label: 'yes', loss: 0.223, labeled_at: new Date('2026-11-27T12:00:00Z') }]);
       const columns = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'predictions' ORDER BY ordinal_position`);
       expect(columns.rows.map((row) => row.column_name)).toEqual(['model', 'id', 'version', 'ts', 'features', 'output', 'segments']);
+    }));
+
+  it('copies what a label needs of each logged prediction into prediction_ids (20261206120000), and drops ids whose prediction is gone', () =>
+    withScratchDatabase('migrate_ids', async (pool) => {
+      const migrations = readMigrations(MIGRATIONS_DIR);
+      await applyMigrations(pool, migrations.filter((m) => m.name < '20261206120000_prediction_ids_output'), quiet);
+      await pool.query(`CREATE TABLE predictions_p20261205 PARTITION OF predictions FOR VALUES FROM ('2026-12-05T00:00:00Z') TO ('2026-12-06T00:00:00Z')`);
+      await pool.query(
+        `INSERT INTO predictions (model, id, version, ts, features, output, segments) VALUES
+           ('m', 'a', 2, '2026-12-05T10:00:00.123456Z', '{"x": 1}', '[0.2, 0.8]', '{"region": "eu"}'),
+           ('n', 'a', 1, '2026-12-05T11:00:00Z', '{"x": 2}', '3.5', '{}')`,
+      );
+      await pool.query(
+        `INSERT INTO prediction_ids (model, id, ts) VALUES
+           ('m', 'a', '2026-12-05T10:00:00.123456Z'), ('n', 'a', '2026-12-05T11:00:00Z'), ('m', 'gone', '2026-12-04T09:00:00Z')`,
+      );
+      await applyMigrations(pool, migrations, quiet);
+      const { rows } = await pool.query(`SELECT model, id, version, output, segments FROM prediction_ids ORDER BY model, id`);
+      expect(rows).toEqual([
+        { model: 'm', id: 'a', version: 2, output: [0.2, 0.8], segments: { region: 'eu' } },
+        { model: 'n', id: 'a', version: 1, output: 3.5, segments: {} },
+      ]);
+      const nullable = await pool.query(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'prediction_ids' AND column_name IN ('version', 'output', 'segments')`);
+      expect(nullable.rows.map((row) => row.is_nullable)).toEqual(['NO', 'NO', 'NO']);
     }));
 });

@@ -21,6 +21,12 @@ export interface LabelTarget {
   stored: StoredLabel | null;
 }
 
+/** What `readPredictions` found: the logged predictions, and whether the model held any pending label when they were read. */
+export interface ReadPredictions {
+  targets: LabelTarget[];
+  pendingHeld: boolean;
+}
+
 export interface LabelWrite {
   id: string;
   /** The prediction's timestamp (kept with the label for retention). */
@@ -41,20 +47,17 @@ const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, predicted
   SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, u.p, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8, p int)`;
 
 /**
- * The logged predictions of ids $2 of model $1, as one JSON array of [id, version, ms, output, segments].
- * Each id drives two index probes, as LATERAL subqueries: its `ts` in prediction_ids, then its prediction
- * by the full key (model, id, ts) in
- * the one daily partition that `ts` names (pruned at run time). So the cost follows the call's ids whatever
- * PostgreSQL estimates. Joined plainly, it took id and ts for independent, estimated the join of the two
- * tables at one row, and on a log of 200,000 predictions hashed both whole and compared every id of a
- * 10,000-label call with every row (30 s, then the statement timeout); and with `prediction_ids` alone
- * joined plainly, a row count underestimated by stale statistics made it scan the model's whole log.
+ * The logged predictions of ids $2 of model $1, as one JSON array of [id, version, ms, output, segments]
+ * (and whether the model holds any pending label: one probe, and a call need not look for its ids there),
+ * from `prediction_ids` alone (it keeps a copy of what a label needs): one index probe and one row per id,
+ * in id order (neighbouring index pages). Each id is its own LATERAL subquery, so the cost follows the
+ * call's ids whatever PostgreSQL estimates: joined plainly, a row count underestimated by stale statistics
+ * made it hash or scan the model's whole log (30 s on 200,000 predictions, then the statement timeout).
  */
-export const READ_PREDICTIONS = `SELECT json_agg(json_build_array(u.id, p.version, extract(epoch FROM p.ts) * 1000, p.output, p.segments))::text AS rows
+export const READ_PREDICTIONS = `SELECT json_agg(json_build_array(u.id, i.version, extract(epoch FROM i.ts) * 1000, i.output, i.segments))::text AS rows,
+       EXISTS (SELECT 1 FROM pending_labels WHERE model = $1) AS pending
   FROM (SELECT id FROM unnest($2::text[]) AS u(id) ORDER BY id) AS u
-  CROSS JOIN LATERAL (SELECT i.ts FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i
-  CROSS JOIN LATERAL (
-    SELECT p.version, p.ts, p.output, p.segments FROM predictions p WHERE p.model = $1 AND p.id = u.id AND p.ts = i.ts OFFSET 0) AS p`;
+  CROSS JOIN LATERAL (SELECT i.version, i.ts, i.output, i.segments FROM prediction_ids i WHERE i.model = $1 AND i.id = u.id OFFSET 0) AS i`;
 
 /** All I/O on the labels of the prediction log (the `labels` table) and on pending labels. */
 export class LabelsRepository {
@@ -68,24 +71,25 @@ export class LabelsRepository {
    * The logged predictions among `ids` (their labels unknown until `insertLabels`/`lockLabels`). Logged
    * predictions never change, so this read needs no transaction: without `client` it runs on the pool,
    * in chunks of neighbouring ids read by `READ_PARALLELISM` connections at once (the lookups are
-   * random index reads, and one backend does them one by one). With `client`, in its transaction.
+   * random index reads, and one backend does them one by one), or in one statement when not `parallel`
+   * (the caller runs reads side by side itself). With `client`, in its transaction.
    */
-  async readPredictions(model: string, ids: string[], client?: pg.PoolClient): Promise<LabelTarget[]> {
-    if (ids.length === 0) return [];
+  async readPredictions(model: string, ids: string[], client?: pg.PoolClient, parallel = true): Promise<ReadPredictions> {
+    if (ids.length === 0) return { targets: [], pendingHeld: false };
     if (client) return this.readChunk(client, model, ids);
     const sorted = [...ids].sort();
-    const size = Math.max(READ_CHUNK_MIN, Math.ceil(sorted.length / READ_PARALLELISM));
+    const size = parallel ? Math.max(READ_CHUNK_MIN, Math.ceil(sorted.length / READ_PARALLELISM)) : sorted.length;
     const chunks: string[][] = [];
     for (let i = 0; i < sorted.length; i += size) chunks.push(sorted.slice(i, i + size));
     const read = await Promise.all(chunks.map((chunk) => this.readChunk(this.database.pool, model, chunk)));
-    return read.flat();
+    return { targets: read.flatMap((chunk) => chunk.targets), pendingHeld: read.some((chunk) => chunk.pendingHeld) };
   }
 
   /**
    * One chunk, looked up in id order (neighbouring index pages) and returned as one JSON text: parsed
    * natively, several times cheaper than decoding row by row (see `READ_PREDICTIONS`).
    */
-  private async readChunk(on: pg.Pool | pg.PoolClient, model: string, ids: string[]): Promise<LabelTarget[]> {
+  private async readChunk(on: pg.Pool | pg.PoolClient, model: string, ids: string[]): Promise<ReadPredictions> {
     // Named statements (here and below): parsed and planned once per connection, not per call.
     const { rows } = await on.query({
       name: 'plumbline_labels_read',
@@ -93,7 +97,10 @@ export class LabelsRepository {
       values: [model, ids],
     });
     const read = JSON.parse(rows[0].rows ?? '[]') as Array<[string, number, number, unknown, Record<string, string>]>;
-    return read.map(([id, version, ms, output, segments]) => ({ id, version, ts: new Date(ms), output, segments, stored: null }));
+    return {
+      targets: read.map(([id, version, ms, output, segments]) => ({ id, version, ts: new Date(ms), output, segments, stored: null })),
+      pendingHeld: rows[0].pending,
+    };
   }
 
   /**

@@ -13,7 +13,7 @@ import { performanceModelOf, type PerformanceModel } from '../performance/perfor
 import type { PerformanceRepository } from '../performance/performance.repository.js';
 import { outputOf, parseLabel, type LabelValue } from './label-value.js';
 import { LabelsError, LabelsErrorCode } from './labels.errors.js';
-import type { LabelsRepository, LabelTarget, LabelWrite } from './labels.repository.js';
+import type { LabelsRepository, LabelTarget, LabelWrite, ReadPredictions } from './labels.repository.js';
 
 export interface LabelsResult {
   matched: number;
@@ -85,6 +85,8 @@ interface Applied {
  */
 export class LabelsService {
   private readonly listeners: LabelsListener[] = [];
+  /** Label calls between their checks and their answer (to split a lone call: see `ingest`). */
+  private callsInFlight = 0;
 
   constructor(
     private readonly models: ModelRepository,
@@ -136,24 +138,36 @@ export class LabelsService {
     });
     if (accepted.size > 0) {
       const items = [...accepted.values()];
-      // Before the transaction, on several connections: logged predictions never change.
-      const read = await this.labels.readPredictions(served.name, [...accepted.keys()]);
-      const { observed, joined, joinedDuplicates, dropped } = await this.retryingDeadlocks(() => {
-        const attempt: LabelsResult = emptyResult();
-        for (const target of read) target.stored = null;
-        return this.labels.transaction(async (client) => ({ ...(await this.apply(client, served.name, model, items, read, overwrite, attempt, true)), attempt }));
-      }).then(({ attempt, ...applied }) => {
+      // A call alone on this server writes in two transactions at once, on two connections: a label's work is
+      // mostly PostgreSQL's, one backend at a time, and a lone call would leave the other cores idle. Each half
+      // commits on its own; if one fails, the call fails, and sent again finds the other's labels as duplicates.
+      const parts = this.callsInFlight === 0 && items.length >= 2 * WRITE_PART_MIN ? halves(items) : [items];
+      this.callsInFlight++;
+      let settled: Array<PromiseSettledResult<{ attempt: LabelsResult; applied: Applied }>>;
+      try {
+        settled = await Promise.allSettled(parts.map((part) => this.write(served.name, model, part, overwrite, parts.length === 1)));
+      } finally {
+        this.callsInFlight--;
+      }
+      // What committed is counted and observed, even when another part failed.
+      for (const outcome of settled) {
+        if (outcome.status === 'rejected') continue;
+        const { attempt, applied } = outcome.value;
         result.matched += attempt.matched;
         result.pending += attempt.pending;
         result.duplicate += attempt.duplicate;
         result.rejected.push(...attempt.rejected);
         for (const rejection of attempt.rejected) firstRejected.set(rejection.id, rejection);
-        return applied;
-      });
-      this.observe(served.name, observed);
-      this.metrics.labels.inc({ model: served.name, result: 'matched' }, joined);
-      this.metrics.labels.inc({ model: served.name, result: 'duplicate' }, joinedDuplicates);
-      this.metrics.labels.inc({ model: served.name, result: 'rejected' }, dropped);
+        this.observe(served.name, applied.observed);
+        this.metrics.labels.inc({ model: served.name, result: 'matched' }, applied.joined);
+        this.metrics.labels.inc({ model: served.name, result: 'duplicate' }, applied.joinedDuplicates);
+        this.metrics.labels.inc({ model: served.name, result: 'rejected' }, applied.dropped);
+      }
+      const failed = settled.find((outcome) => outcome.status === 'rejected');
+      if (failed) {
+        if (settled.some((outcome) => outcome.status === 'fulfilled')) this.count(served.name, result);
+        throw failed.reason;
+      }
     }
     // A repeat of a rejected label is rejected for the same reason; any other repeat is a duplicate, like
     // the same label again in a later call.
@@ -166,6 +180,20 @@ export class LabelsService {
     }
     this.count(served.name, result);
     return result;
+  }
+
+  /**
+   * Reads the logged predictions of `items` (before the transaction, on the pool: logged predictions never
+   * change; with `readInParallel`, on several connections) and labels them in one transaction, run again
+   * when PostgreSQL broke a deadlock.
+   */
+  private async write(name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, readInParallel: boolean): Promise<{ attempt: LabelsResult; applied: Applied }> {
+    const read = await this.labels.readPredictions(name, items.map((item) => item.id), undefined, readInParallel);
+    return this.retryingDeadlocks(() => {
+      const attempt: LabelsResult = emptyResult();
+      for (const target of read.targets) target.stored = null;
+      return this.labels.transaction(async (client) => ({ applied: await this.apply(client, name, model, items, read, overwrite, attempt, true), attempt }));
+    });
   }
 
   /** Joins pending labels of `model` whose prediction has been logged since (read-your-writes for queries). */
@@ -251,16 +279,18 @@ export class LabelsService {
     name: string,
     model: PerformanceModel,
     items: Accepted[],
-    read: LabelTarget[],
+    read: ReadPredictions,
     overwrite: boolean,
     result: LabelsResult,
     keepPending: boolean,
   ): Promise<Applied> {
-    const targets = new Map(read.map((target) => [target.id, target]));
+    const targets = new Map(read.targets.map((target) => [target.id, target]));
     const now = new Date();
     // A label still pending for a prediction that is logged by now is joined first, so that this call's
-    // duplicate and overwrite rules see it (and a later join cannot drop it or override this call).
-    const taking = keepPending ? this.labels.takePending(client, name, items.filter((item) => targets.has(item.id)).map((item) => item.id)) : undefined;
+    // duplicate and overwrite rules see it (and a later join cannot drop it or override this call). Not
+    // looked for when the model held none as its predictions were read: one held since is the sweep's to
+    // join, as one held after this transaction is.
+    const taking = keepPending && read.pendingHeld ? this.labels.takePending(client, name, items.filter((item) => targets.has(item.id)).map((item) => item.id)) : undefined;
     const joining: Accepted[] = [];
     // Each prediction's first label of the call (a joined pending one before the call's own), with its loss.
     const firstLabels = () => {
@@ -443,6 +473,14 @@ export class LabelsService {
     this.metrics.labels.inc({ model, result: 'duplicate' }, result.duplicate);
     this.metrics.labels.inc({ model, result: 'rejected' }, result.rejected.length);
   }
+}
+
+/** A call of at least twice this many labels, alone on the server, is written as two halves at once. */
+const WRITE_PART_MIN = 500;
+
+function halves<T>(items: T[]): T[][] {
+  const middle = Math.ceil(items.length / 2);
+  return [items.slice(0, middle), items.slice(middle)];
 }
 
 function emptyResult(): LabelsResult {

@@ -4,6 +4,9 @@ import { emptySums, type PerformanceSums } from '../../monitoring/performance/pe
 import type { InsertPart } from '../predictions/prediction-log.repository.js';
 import type { BucketDelta } from './performance-deltas.js';
 
+/** The fold's work_mem: enough to merge a full chunk of deltas in memory. */
+const FOLD_WORK_MEM = '64MB';
+
 /** Array cells summed by subscript in `sumWindow` (K ≤ 32 classes); larger matrices are summed through unnest. */
 export const SUBSCRIPT_CELLS = 1024;
 
@@ -100,11 +103,18 @@ export class PerformanceRepository {
    * (readers see them in one table or the other, never both or neither), merged per row in PostgreSQL:
    * nothing of it runs on the event loop. Deltas that another process is folding are skipped; rows are
    * upserted in key order, so concurrent folds do not deadlock. Returns how many were folded.
+   *
+   * The statement runs with `FOLD_WORK_MEM` (SET LOCAL, in the same query string: one implicit transaction):
+   * at the default 4 MB, PostgreSQL merges a full chunk (20,000 deltas, 40,000 rows with the overall
+   * ones) by sorting it on disk, and the fold took 395 ms; in memory it hashes them and takes 203 ms.
    */
   async compact(limit = 20_000): Promise<number> {
-    const { rows } = await this.database.pool.query(
-      `WITH moved AS (
-         DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`compact takes a positive integer limit, got ${limit}`);
+    // The simple protocol (no parameters: the limit is a checked integer) runs both statements in one round trip.
+    const results = (await this.database.pool.query(
+      `SET LOCAL work_mem = '${FOLD_WORK_MEM}';
+       WITH moved AS (
+         DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
          RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at, overall),
        counted AS (
          -- Each delta under its own segment, and once more overall when it says so (as performance_all reads them).
@@ -136,9 +146,8 @@ export class PerformanceRepository {
            updated_at = greatest(t.updated_at, EXCLUDED.updated_at)
          RETURNING 1)
        SELECT count(*)::int AS n FROM moved`,
-      [limit],
-    );
-    return rows[0].n;
+    )) as unknown as pg.QueryResult[];
+    return results[1].rows[0].n;
   }
 
   /** Whether any prediction of `version` of `model` is counted (folded or not yet). */

@@ -191,8 +191,9 @@ const ROWS = `SELECT r.m AS model, r.i AS id, to_timestamp(r.t / 1000) AS ts, r.
        coalesce(r.o, 'null') AS output, r.s AS segments
   FROM jsonb_to_recordset($1::jsonb) AS r(m text, i text, t float8, v int, f jsonb, o jsonb, s jsonb)`;
 
-// Ids in key order: concurrent batches take their index locks in the same order (no deadlock).
-const INSERT_IDS = `INSERT INTO prediction_ids (model, id, ts) SELECT model, id, ts FROM r ORDER BY model, id`;
+// Ids in key order: concurrent batches take their index locks in the same order (no deadlock). With each id,
+// what a label needs of its prediction (the label path reads it here alone: see READ_PREDICTIONS).
+const INSERT_IDS = `INSERT INTO prediction_ids (model, id, ts, version, output, segments) SELECT model, id, ts, version, output, segments FROM r ORDER BY model, id`;
 const INSERT_ROWS = `INSERT INTO predictions (model, id, version, ts, features, output, segments)
   SELECT model, id, version, ts, features, output, segments FROM r`;
 

@@ -85,7 +85,15 @@ export async function fillLog(url, { model, prefix, rows, from, to, bucketSecond
         )
       : Promise.resolve();
     const idsAndBuckets = (async () => {
-      if (withPredictions) await timed('prediction_ids', () => b.query(`INSERT INTO prediction_ids (model, id, ts) SELECT '${model}', ${id}, ${ts} FROM ${series}`));
+      if (withPredictions) {
+        await timed('prediction_ids', () =>
+          b.query(
+            `INSERT INTO prediction_ids (model, id, ts, version, output, segments)
+             SELECT '${model}', ${id}, ${ts}, 0, jsonb_build_array(1 - p, p), jsonb_build_object('region', region)
+               FROM (SELECT n, ${g.p} AS p, ${g.region} AS region FROM ${series}) s`,
+          ),
+        );
+      }
       await timed('performance_buckets', async () => {
         const bucketUs = BigInt(bucketSeconds) * 1_000_000n;
         await b.query(
