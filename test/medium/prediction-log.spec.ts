@@ -295,6 +295,15 @@ async function withScratchDatabase(tag: string, work: (pool: pg.Pool) => Promise
   }
 }
 
+/** Applies the migrations before `migration`, and makes the log's partition of `day` (YYYY-MM-DD); returns all migrations. */
+async function migrateUpTo(pool: pg.Pool, migration: string, day: string) {
+  const migrations = readMigrations(MIGRATIONS_DIR);
+  await applyMigrations(pool, migrations.filter((m) => m.name < migration), quiet);
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
+  await pool.query(`CREATE TABLE predictions_p${day.replaceAll('-', '')} PARTITION OF predictions FOR VALUES FROM ('${day}T00:00:00Z') TO ('${next}')`);
+  return migrations;
+}
+
 describe('migrator', () => {
   it('applies prisma/migrations once, bookkept in _prisma_migrations with sha256 checksums', () =>
     withScratchDatabase('migrate', async (pool) => {
@@ -309,9 +318,7 @@ describe('migrator', () => {
 
   it('moves the labels written into the prediction log before 20261128050000_labels into the labels table', () =>
     withScratchDatabase('migrate_labels', async (pool) => {
-      const migrations = readMigrations(MIGRATIONS_DIR);
-      await applyMigrations(pool, migrations.filter((m) => m.name < '20261128050000_labels'), quiet);
-      await pool.query(`CREATE TABLE predictions_p20261127 PARTITION OF predictions FOR VALUES FROM ('2026-11-27T00:00:00Z') TO ('2026-11-28T00:00:00Z')`);
+      const migrations = await migrateUpTo(pool, '20261128050000_labels', '2026-11-27');
       await pool.query(
         `INSERT INTO predictions (model, id, version, ts, features, output, segments, label, loss, labeled_at) VALUES
            ('m', 'a', 1, '2026-11-27T10:00:00.123456Z', '{}', '[0.2, 0.8]', '{}', '"yes"', 0.223, '2026-11-27T12:00:00Z'),
@@ -326,9 +333,7 @@ describe('migrator', () => {
 
   it('copies what a label needs of each logged prediction into prediction_ids (20261206120000), and drops ids whose prediction is gone', () =>
     withScratchDatabase('migrate_ids', async (pool) => {
-      const migrations = readMigrations(MIGRATIONS_DIR);
-      await applyMigrations(pool, migrations.filter((m) => m.name < '20261206120000_prediction_ids_output'), quiet);
-      await pool.query(`CREATE TABLE predictions_p20261205 PARTITION OF predictions FOR VALUES FROM ('2026-12-05T00:00:00Z') TO ('2026-12-06T00:00:00Z')`);
+      const migrations = await migrateUpTo(pool, '20261206120000_prediction_ids_output', '2026-12-05');
       await pool.query(
         `INSERT INTO predictions (model, id, version, ts, features, output, segments) VALUES
            ('m', 'a', 2, '2026-12-05T10:00:00.123456Z', '{"x": 1}', '[0.2, 0.8]', '{"region": "eu"}'),
