@@ -67,6 +67,10 @@ describe('POST /api/models/{m}/labels is batched: a bounded number of SQL statem
     expect(first.result.status, JSON.stringify(first.result.body)).toBe(200);
     expect(first.result.body).toEqual({ matched: N, pending: 0, duplicate: 0, rejected: [] });
     expect(first.own.length, first.statements.join('\n')).toBeLessThanOrEqual(MAX_STATEMENTS);
+    // Alone on the server, the call is written as two halves (two transactions); the model holds no pending
+    // label, so neither looks for its ids among them.
+    expect(first.own.filter((text) => text === 'COMMIT')).toHaveLength(2);
+    expect(first.own.filter((text) => text.startsWith('DELETE FROM pending_labels'))).toEqual([]);
 
     // 5,000 of the same labels again, one changed (overwrite), 200 ids whose predictions are not logged.
     const pendingIds = Array.from({ length: 200 }, (_, i) => `later-${i}`);
