@@ -74,7 +74,7 @@ export class LabelsRepository {
    * random index reads, and one backend does them one by one), or in one statement when not `parallel`
    * (the caller runs reads side by side itself). With `client`, in its transaction.
    */
-  async readPredictions(model: string, ids: string[], client?: pg.PoolClient, parallel = true): Promise<ReadPredictions> {
+  async readPredictions(model: string, ids: string[], { client, parallel = true }: { client?: pg.PoolClient; parallel?: boolean } = {}): Promise<ReadPredictions> {
     if (ids.length === 0) return { targets: [], pendingHeld: false };
     if (client) return this.readChunk(client, model, ids);
     const sorted = [...ids].sort();

@@ -188,7 +188,7 @@ export class LabelsService {
    * when PostgreSQL broke a deadlock.
    */
   private async write(name: string, model: PerformanceModel, items: Accepted[], overwrite: boolean, readInParallel: boolean): Promise<{ attempt: LabelsResult; applied: Applied }> {
-    const read = await this.labels.readPredictions(name, items.map((item) => item.id), undefined, readInParallel);
+    const read = await this.labels.readPredictions(name, items.map((item) => item.id), { parallel: readInParallel });
     return this.retryingDeadlocks(() => {
       const attempt: LabelsResult = emptyResult();
       for (const target of read.targets) target.stored = null;
@@ -228,7 +228,7 @@ export class LabelsService {
         const pending = await take(client, served.name);
         const { fitting, unfit } = parsePending(model, pending);
         const result: LabelsResult = { ...emptyResult(), rejected: unfit };
-        const read = await this.labels.readPredictions(served.name, fitting.map((item) => item.id), client);
+        const read = await this.labels.readPredictions(served.name, fitting.map((item) => item.id), { client });
         const { observed: labeled } = await this.apply(client, served.name, model, fitting, read, false, result, false);
         return { taken: pending.length, observed: labeled, result };
       }),

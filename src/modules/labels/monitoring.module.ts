@@ -7,7 +7,7 @@ import { ModelRepository } from '../../inference/model-repository.js';
 import { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
 import { SegmentCap } from '../../monitoring/segment-cap.js';
 import { PerformanceGauges } from '../performance/performance-gauges.js';
-import { PerformanceRepository } from '../performance/performance.repository.js';
+import { FOLD_CHUNK, PerformanceRepository } from '../performance/performance.repository.js';
 import { PerformanceService } from '../performance/performance.service.js';
 import { LabelsController } from './labels.controller.js';
 import { LabelsRepository } from './labels.repository.js';
@@ -15,8 +15,6 @@ import { LabelsService } from './labels.service.js';
 
 const SWEEP_INTERVAL_MS = 5000;
 const COMPACT_INTERVAL_MS = 1000;
-/** Deltas per fold statement. */
-const COMPACT_CHUNK = 20_000;
 
 /**
  * The monitoring clock: folds the aggregate deltas into their buckets every second; joins pending labels whose prediction arrived and expires those past the
@@ -50,7 +48,7 @@ class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
    * buckets: about 1.5 upserts per delta, 3× the fold's cost, in a loop that never rested under load).
    */
   private async compact(): Promise<void> {
-    while ((await this.performance.compact(COMPACT_CHUNK)) === COMPACT_CHUNK);
+    while ((await this.performance.compact()) === FOLD_CHUNK);
   }
 
   private every(intervalMs: number, what: string, work: () => Promise<unknown>): void {

@@ -207,7 +207,7 @@ export async function run(ctx) {
   notes.push(
     `probe only: whether each of the same ids is logged (an index-only scan of prediction_ids, one count per statement), the least any design must ask PostgreSQL to tell a matched label from a pending one: ${x(ratio(probeRate, copyRate))} of COPY`,
   );
-  notes.push(`before the rounds, a warm-up of ${num(warmup.count)} labels (calls of 1,000 × 4, predictions of their own) that no figure counts`);
+  notes.push(`before the rounds, a warm-up of ${num(warmup.count)} labels (calls of ${num(warmup.batch)} × ${warmup.concurrency}, predictions of their own) that no figure counts`);
   notes.push("before each POST trial the bench waits until the server has folded every aggregate delta of the trials before (it folds about every second), so that one trial's fold does not run in the next one's time");
   notes.push("CPU µs/label: the server process's CPU and that of the bench database's PostgreSQL client backends (/proc, utime + stime; autovacuum not counted) from the start of a trial until its aggregate deltas are folded, over the labels sent; median over the rounds. The load generator runs on the same cores");
   notes.push('PG active / lock-waiting: mean number of client backends of the bench database running a statement / waiting for a row or transaction lock, sampled every 50 ms during the calls');
