@@ -25,6 +25,28 @@ describe('label writes', () => {
     const stored = (await getJson(`${server.url}/api/models/${model}/predictions/p1`)).body;
     expect([stored.label, stored.loss]).toEqual([5, 9]);
   });
+  it('ids, segment values and class names with backslashes, quotes and unicode are stored and aggregated exactly (the labels and their deltas go in as COPY text)', async () => {
+    const model = uniqueId('copy').replaceAll('-', '_');
+    const classes = ['no\\N', 'yes\\t"\'é'];
+    const config = { task: 'binary', features: ['x'], classes, segments: ['g'] };
+    expect((await fetch(`${server.url}/api/models/${model}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) })).status).toBe(200);
+    const ids = ['a\\b', '\\N', 'c\\\\t', "d'; DROP TABLE labels; --", 'e"é😀', '\\.', 'f\\n\\r'];
+    const segments = ['s\\tx', '\\N', 'ü\\\\'];
+    const records = ids.map((id, i) => ({ id, features: { x: i }, output: [0.25, 0.75], segments: { g: segments[i % segments.length] } }));
+    expect((await postJson(`${server.url}/api/models/${model}/predictions`, { records })).status).toBe(200);
+    const labels = ids.map((id, i) => ({ id, label: classes[i % 2] }));
+    expect((await postJson(`${server.url}/api/models/${model}/labels`, { labels })).body).toEqual({ matched: ids.length, pending: 0, duplicate: 0, rejected: [] });
+    for (const [i, id] of ids.entries()) {
+      const stored = (await getJson(`${server.url}/api/models/${model}/predictions/${encodeURIComponent(id)}`)).body;
+      expect([stored.id, stored.label, stored.loss]).toEqual([id, classes[i % 2], -Math.log(i % 2 ? 0.75 : 0.25)]);
+    }
+    const now = Date.now();
+    const query = `from=${new Date(now - 3_600_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}&segment=g`;
+    const performance = (await getJson(`${server.url}/api/models/${model}/performance?${query}`)).body;
+    expect(Object.keys(performance.segments).sort()).toEqual([...segments].sort());
+    expect(performance.overall).toMatchObject({ count: ids.length, labeled: ids.length });
+    expect(segments.map((value) => performance.segments[value].labeled)).toEqual([3, 2, 2]);
+  });
   it('a call of 1,200 labels (read in chunks, aggregated while the labels are inserted) counts each once, and sent again (all duplicates) or mixed with relabels moves nothing twice', async () => {
     const model = uniqueId('bulk').replaceAll('-', '_');
     expect((await fetch(`${server.url}/api/models/${model}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'regression', features: ['x'], segments: ['g'] }) })).status).toBe(200);

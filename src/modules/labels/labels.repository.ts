@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { copyIn, copyNullable, copyText, copyTimestamp } from '../../database/copy.js';
 import type { Database } from '../../database/database.js';
 import type { LabelValue } from './label-value.js';
 
@@ -42,9 +43,12 @@ const READ_PARALLELISM = 2;
 /** Below this many ids a call's read is not split. */
 const READ_CHUNK_MIN = 250;
 
-/** The label inserts: $1 the model, $2 the rows as `labelsJson`, $3 labeled_at. */
+/** The label insert that skips labels stored already (`insertLabels`): $1 the model, $2 the rows as `labelsJson`, $3 labeled_at. */
 const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, predicted, labeled_at)
   SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, u.p, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8, p int)`;
+
+/** The columns of `insertNewLabels`' COPY rows. */
+const LABEL_COLUMNS = 'labels (model, id, ts, label, loss, predicted, labeled_at)';
 
 /**
  * The logged predictions of ids $2 of model $1, as one JSON array of [id, version, ms, output, segments]
@@ -118,15 +122,17 @@ export class LabelsRepository {
   }
 
   /**
-   * Inserts labels that no prediction among them has yet, in id order, in one plain INSERT (a label stored
-   * already fails it with a unique violation: see `insertLabels` for the path that takes those).
+   * Inserts labels that no prediction among them has yet, in id order, in one COPY (a label stored already
+   * fails it with a unique violation: see `insertLabels` for the path that takes those). COPY, not an INSERT
+   * from a JSON parameter: PostgreSQL spends a quarter to a half less on the rows (`copyIn`).
    */
   async insertNewLabels(client: pg.PoolClient, model: string, writes: LabelWrite[], labeledAt: Date): Promise<void> {
-    await client.query({
-      name: 'plumbline_labels_insert_new',
-      text: INSERT_LABELS,
-      values: [model, labelsJson(writes), labeledAt],
-    });
+    const fixed = { model: copyText(model), labeledAt: copyTimestamp(labeledAt) };
+    let data = '';
+    for (const w of [...writes].sort(byId)) {
+      data += `${fixed.model}\t${copyText(w.id)}\t${copyTimestamp(w.ts)}\t${copyText(JSON.stringify(w.label))}\t${w.loss}\t${copyNullable(w.predicted)}\t${fixed.labeledAt}\n`;
+    }
+    await copyIn(client, LABEL_COLUMNS, data);
   }
 
   /** The stored labels among `ids`, locked until the transaction ends (in id order: no deadlocks). */

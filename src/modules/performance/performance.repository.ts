@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { copyIn, copyText, copyTimestamp } from '../../database/copy.js';
 import type { Database } from '../../database/database.js';
 import { emptySums, type PerformanceSums } from '../../monitoring/performance/performance-sums.js';
 import type { InsertPart } from '../predictions/prediction-log.repository.js';
@@ -26,8 +27,8 @@ export interface WindowQuery {
 const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum`;
 
 /**
- * Delta rows travel as one JSON array of small objects (`deltasJson`), expanded by `json_to_recordset`
- * in order: one parameter whatever the number of rows, cheaper to write and to parse on both sides than
+ * Delta rows of the prediction log's statement (`appendPart`) travel as one JSON array of small objects
+ * (`deltasJson`), expanded by `json_to_recordset` in order: one parameter whatever the number of rows, cheaper to write and to parse on both sides than
  * one PostgreSQL array per column. Keys are short, zero scalars are left out (a label's delta has no
  * count, a prediction's no loss), times are epoch milliseconds, the count arrays PostgreSQL array
  * literals (a JSON array becomes a bigint[] twice as slowly; all zeros as '{}'). Numbers keep their exact value
@@ -76,6 +77,18 @@ function deltasJson(deltas: BucketDelta[]): string {
   );
 }
 
+/** The rows of `append`'s COPY (the label path's deltas: no statement to ride along), in the column order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS, overall). */
+function deltasCopy(deltas: BucketDelta[]): string {
+  let data = '';
+  for (const { model, version, bucket, segmentKey, segmentValue, overall, sums } of deltas) {
+    data +=
+      `${copyText(model)}\t${version}\t${copyTimestamp(bucket)}\t${copyText(segmentKey)}\t${copyText(segmentValue)}\t${sums.count}\t${sums.labeled}\t${sums.lossSum}\t` +
+      `${sums.logLossSum}\t${cells(sums.confusion)}\t${cells(sums.predicted)}\t${sums.maxProbSum}\t${sums.maxProbLabeledSum}\t${sums.entropySum}\t${sums.absErrorSum}\t` +
+      `${sums.squaredErrorSum}\t${overall ? 't' : 'f'}\n`;
+  }
+  return data;
+}
+
 /**
  * All I/O on the performance aggregates: deltas appended in the writers' transactions
  * (`performance_deltas`), folded into `performance_buckets` by `compact`, summed over a window from both.
@@ -83,11 +96,9 @@ function deltasJson(deltas: BucketDelta[]): string {
 export class PerformanceRepository {
   constructor(private readonly database: Database) {}
 
-  /** Appends deltas inside the caller's transaction: plain inserts, so concurrent writers never wait for each other. */
+  /** Appends deltas inside the caller's transaction, in one COPY: plain inserts, so concurrent writers never wait for each other. */
   async append(client: pg.PoolClient, deltas: BucketDelta[]): Promise<void> {
-    const part = this.appendPart(deltas);
-    // A named statement: its text is the same for every call (one JSON parameter), so planned once per connection.
-    if (part) await client.query({ name: 'plumbline_deltas_append', text: part.sql(1), values: part.params });
+    if (deltas.length > 0) await copyIn(client, `performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, overall)`, deltasCopy(deltas));
   }
 
   /** The INSERT of `append`, to run inside another statement (the prediction log's); parameters from $first. */
