@@ -5,7 +5,7 @@
 // test/bench/sections/ (each in its own database, servers as child processes on free ports, load from
 // separate processes), prints a table per section and writes test/bench/results/<ISO date>.json.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,10 +38,12 @@ function parseArgs(argv) {
     else if (flag === '--keep') options.keep = true;
     else if (flag === '--query-log') options.queryLog = value;
     else if (flag === '--fill-budget') options.fillBudgetSeconds = Number(value);
+    else if (flag === '--compare') options.compare = value;
     else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
     else options.sections.push(arg);
   }
   if (options.rounds !== undefined && !(Number.isInteger(options.rounds) && options.rounds > 0)) throw new Error('--rounds must be a positive integer');
+  if (options.compare !== undefined && !existsSync(join(options.compare, 'main.js'))) throw new Error(`--compare=<dir> takes a copy of dist/ (cp -r dist .dist-base): ${options.compare}/main.js not found`);
   if (options.rows !== undefined && options.rows !== 1) throw new Error('--rows can only be 1 (the size the targets are measured at)');
   if (options.seconds !== undefined && !(Number.isInteger(options.seconds) && options.seconds > 0)) throw new Error('--seconds must be a positive integer');
   if (options.queryLog !== undefined && !['auto', 'full', 'aggregates'].includes(options.queryLog)) throw new Error('--query-log must be auto, full or aggregates');

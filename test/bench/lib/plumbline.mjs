@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort, peakRssOf, rssOf, sleep, track, waitExit } from './procs.mjs';
 
 /**
@@ -61,11 +61,11 @@ export async function startServer({ name, script, args = [], env, tmp, readyPath
  * Plumbline itself: `node dist/main.js` with its settings in the environment (the inherited
  * PLUMBLINE_* and DATABASE_URL are replaced, so a developer's shell cannot change what is measured).
  */
-export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, env = {}, nodeArgs = [] }) {
+export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, env = {}, nodeArgs = [], dist = 'dist' }) {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PLUMBLINE_') && key !== 'DATABASE_URL' && key !== 'PORT' && key !== 'HOST'));
   return startServer({
     name,
-    script: join(ctx.root, ctx.dist ?? 'dist', 'main.js'),
+    script: resolve(ctx.root, dist, 'main.js'),
     cwd: ctx.root,
     tmp: ctx.tmp,
     readyPath: '/v2/health/ready',

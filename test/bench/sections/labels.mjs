@@ -43,17 +43,22 @@ async function settle(databaseUrl) {
  */
 export async function run(ctx) {
   const quick = ctx.options.quick;
+  // --compare=<dir>: a second server from another build (a copy of dist/) labels the same log, each of its trials
+  // next to the same trial of this build's server, so that a change is measured against its base in one run.
+  const compare = ctx.options.compare;
   const contenders = [
     { key: 'http-1000x1', batch: 1000, concurrency: 1, count: quick ? 10_000 : 50_000 },
     { key: 'http-1000x4', batch: 1000, concurrency: 4, count: quick ? 10_000 : 50_000 },
     { key: 'http-10000x1', batch: 10_000, concurrency: 1, count: quick ? 20_000 : 100_000 },
     { key: 'http-10000x4', batch: 10_000, concurrency: 4, count: quick ? 20_000 : 100_000 },
+  ].flatMap((c) => (compare ? [c, { ...c, key: `${c.key}@base`, base: true }] : [c]));
+  contenders.push(
     { key: 'copy', copyOf: 'http-10000x4' },
     // The least any loss computation reads (each label's logged output), on the same ids: its rate bounds every design.
     { key: 'lookup', copyOf: 'http-10000x4', batch: 10_000, concurrency: 4 },
     // Less still: only whether each id is logged (matched or pending), what any design must ask PostgreSQL.
     { key: 'probe', copyOf: 'http-10000x4', batch: 10_000, concurrency: 4, probe: true },
-  ];
+  );
   const rounds = ctx.options.rounds ?? 3;
   // Each HTTP trial takes its own slice of the permutation of the log: no prediction is labeled twice.
   const offsets = new Map();
@@ -69,6 +74,8 @@ export async function run(ctx) {
   // and the first round was the slowest of every run), as a server that has been labeling does.
   const warmup = { offset: used, count: quick ? 5_000 : 20_000, batch: 1000, concurrency: 4 };
   used += warmup.count;
+  const baseWarmup = { ...warmup, offset: used };
+  if (compare) used += warmup.count;
   // At least 1.2M predictions (1M asked for, with room for 3 rounds without labeling any prediction twice).
   const logRows = Math.max(quick ? 200_000 : 1_200_000, used);
   const multiplier = permutationMultiplier(logRows);
@@ -81,8 +88,12 @@ export async function run(ctx) {
   const checks = [];
   const notes = [];
   let server;
+  let baseServer;
   try {
     server = await startPlumbline({ ctx, name: 'plumbline-labels', databaseUrl, repository, dataDir: join(ctx.tmp, 'labels-data'), nodeArgs: ctx.nodeArgs('labels') });
+    if (compare) {
+      baseServer = await startPlumbline({ ctx, name: 'plumbline-labels-base', databaseUrl, repository, dataDir: join(ctx.tmp, 'labels-data-base'), nodeArgs: ctx.nodeArgs('labels-base'), dist: compare });
+    }
     // The last 24 hours, whatever the time of day: labels then fall in a day's aggregate buckets (1,440 minutes ×
     // 4 regions), as a day of delayed labels does. The log used to span today only, so a run just after midnight
     // wrote a tenth of the aggregate rows of a run at 23:00 (1,000-label calls: 30.5k labels/s at 00:32, 19.9k at 23:45).
@@ -104,6 +115,11 @@ export async function run(ctx) {
     const warm = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: server.url, model: MODEL, prefix: PREFIX, rows: logRows, multiplier, ...warmup });
     ctx.log(`labels: warm-up, ${num(warm.sent)} labels in calls of ${num(warmup.batch)} × ${warmup.concurrency}: ${num(warm.sent / (warm.elapsedMs / 1000))} labels/s (not counted)`);
     let labeledSent = warm.matched;
+    if (baseServer) {
+      const baseWarm = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: baseServer.url, model: MODEL, prefix: PREFIX, rows: logRows, multiplier, ...baseWarmup });
+      ctx.log(`labels: warm-up of the --compare server, ${num(baseWarm.sent)} labels: ${num(baseWarm.sent / (baseWarm.elapsedMs / 1000))} labels/s (not counted)`);
+      labeledSent += baseWarm.matched;
+    }
     let lost = 0;
     for (let r = 0; r < rounds; r++) {
       // Alternate: each round starts one contender later.
@@ -127,15 +143,16 @@ export async function run(ctx) {
         }
         // The previous trial's deltas are folded first (about every second): that work is the previous trial's.
         raw.settleMs = (raw.settleMs ?? 0) + (await settle(databaseUrl));
-        const cpuBefore = { server: cpuMsOf(server.pid), pg: await serverBackendCpu(databaseUrl) };
+        const labeler = c.base ? baseServer : server;
+        const cpuBefore = { server: cpuMsOf(labeler.pid), pg: await serverBackendCpu(databaseUrl) };
         const stopSampler = await startSampler(databaseUrl);
-        const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: server.url, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
+        const result = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: labeler.url, model: MODEL, batch: c.batch, concurrency: c.concurrency, ...spec });
         const activity = await stopSampler();
         // CPU per label: the server's process and the database's backends, until this trial's deltas are folded too
         // (a backend that started during the trial counts from zero).
         await settle(databaseUrl);
         const cpu = {
-          serverUsPerLabel: ((cpuMsOf(server.pid) - cpuBefore.server) * 1000) / result.sent,
+          serverUsPerLabel: ((cpuMsOf(labeler.pid) - cpuBefore.server) * 1000) / result.sent,
           pgUsPerLabel: (backendCpuSince(cpuBefore.pg, await serverBackendCpu(databaseUrl)) * 1000) / result.sent,
         };
         labeledSent += result.sent;
@@ -149,7 +166,7 @@ export async function run(ctx) {
         if (!ok) lost += Math.max(0, labeledSent - labeled);
         raw.trials.push({ round: r, contender: c.key, ...result, callMs: undefined, callP50Ms: median(result.callMs), rate, labeledInLog: labeled, labeledInAggregates: aggregated, labeledSent, ok, activity, cpu });
         ctx.log(
-          `labels: round ${r + 1}/${rounds} ${c.batch}/call × ${c.concurrency}: ${num(rate)} labels/s (${num(result.sent)} in ${seconds(result.elapsedMs)}), ` +
+          `labels: round ${r + 1}/${rounds} ${c.batch}/call × ${c.concurrency}${c.base ? ' (--compare)' : ''}: ${num(rate)} labels/s (${num(result.sent)} in ${seconds(result.elapsedMs)}), ` +
             `PG active ${activity.activeAvg.toFixed(1)}, lock-waiting ${activity.lockWaitingAvg.toFixed(1)}, CPU per label ${cpu.serverUsPerLabel.toFixed(1)} µs server + ${cpu.pgUsPerLabel.toFixed(1)} µs PostgreSQL, labeled rows ${num(labeled)} / sent ${num(labeledSent)}${ok ? '' : ` MISMATCH (matched ${result.matched}, errors ${result.errors.slice(0, 2).join('; ')}, aggregates ${aggregated})`}`,
         );
       }
@@ -162,6 +179,7 @@ export async function run(ctx) {
     });
   } finally {
     await server?.stop();
+    await baseServer?.stop();
     await ctx.pg.dropDatabase(databaseUrl);
   }
 
@@ -182,8 +200,15 @@ export async function run(ctx) {
     const serverUs = median(trials.map((t) => t.cpu.serverUsPerLabel));
     const pgUs = median(trials.map((t) => t.cpu.pgUsPerLabel));
     const pass = rate >= TARGET_RATE;
-    rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `${serverUs.toFixed(1)} + ${pgUs.toFixed(1)}`, `≥ ${num(TARGET_RATE)}/s`, pass ? 'yes' : 'MISS']);
-    checks.push({ kind: 'target', name: `labels ${c.batch}/call × ${c.concurrency}`, value: `${num(rate)} labels/s`, target: `≥ ${num(TARGET_RATE)} labels/s`, pass });
+    if (c.base) {
+      // This build over the base, round by round (each pair ran next to each other), then the median.
+      const pairs = trials.map((t) => ratio(raw.trials.find((u) => u.round === t.round && u.contender === c.key.replace('@base', '')).rate, t.rate));
+      rows.push([`POST labels, ${compare}`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `${serverUs.toFixed(1)} + ${pgUs.toFixed(1)}`, '—', '—']);
+      checks.push({ kind: 'limit', name: `labels ${c.batch}/call × ${c.concurrency}: this build over ${compare}`, value: `${x(median(pairs))} (paired by round: ${pairs.map(x).join(' / ')})` });
+    } else {
+      rows.push([`POST labels`, num(c.batch), c.concurrency, `${num(rate)} labels/s`, perRound(c.key), x(ratio(rate, copyRate)), ms(callP50), activity, `${serverUs.toFixed(1)} + ${pgUs.toFixed(1)}`, `≥ ${num(TARGET_RATE)}/s`, pass ? 'yes' : 'MISS']);
+      checks.push({ kind: 'target', name: `labels ${c.batch}/call × ${c.concurrency}`, value: `${num(rate)} labels/s`, target: `≥ ${num(TARGET_RATE)} labels/s`, pass });
+    }
     raw.cpuCeiling = { ...raw.cpuCeiling, [c.key]: (CORES * 1e6) / (serverUs + pgUs) };
     checks.push({
       kind: 'limit',
@@ -192,7 +217,7 @@ export async function run(ctx) {
     });
   }
   // The COPY ratio apart: the lookup every label needs (its logged output) is itself far below it.
-  const best = Math.max(...contenders.filter((c) => !c.copyOf).map((c) => rateOf(c.key)));
+  const best = Math.max(...contenders.filter((c) => !c.copyOf && !c.base).map((c) => rateOf(c.key)));
   checks.push({
     kind: 'target',
     name: 'best label rate vs a plain COPY of the same rows',
