@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SeriesHistogram } from './series-histogram.js';
 
 /** Every Prometheus series of DESIGN §6 that exists so far, on Plumbline's own registry. */
 export class PlumblineMetrics {
@@ -48,7 +49,8 @@ export class PlumblineMetrics {
     registers: [this.registry],
   });
 
-  readonly labelDelay = new Histogram({
+  // The label path's histograms observe a few thousand values per call over a handful of label sets (SeriesHistogram).
+  readonly labelDelay = new SeriesHistogram({
     name: 'plumbline_label_delay_seconds',
     help: 'Time from a prediction to its label being joined.',
     labelNames: ['model'] as const,
@@ -56,7 +58,7 @@ export class PlumblineMetrics {
     registers: [this.registry],
   });
 
-  readonly loss = new Histogram({
+  readonly loss = new SeriesHistogram({
     name: 'plumbline_loss',
     help: 'Per-request loss of labeled predictions (the configured loss), overall (segment_key="") and per segment.',
     labelNames: ['model', 'version', 'segment_key', 'segment'] as const,
