@@ -44,6 +44,28 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
     expect(sums.get('m')).toMatchObject({ count: 1, predicted: [0, 1] });
   });
 
+  it('folds running at once (several processes sharing the database) fold each delta exactly once', async () => {
+    const model = uniqueId('folds');
+    const window = { model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: 'gender' };
+    const minutes = Array.from({ length: 30 }, (_, i) => new Date(BUCKET.getTime() + i * 60_000));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, call) =>
+        database.transaction((client) => repository.append(client, minutes.map((bucket, i) => delta(model, i % 2 ? 'f' : 'm', { labeled: 1, lossSum: call, confusion: [1, 0, 0, i % 3] }, bucket)))),
+      ),
+    );
+    // Small chunks, four folds at a time, while the test's other servers fold too.
+    const fold = async () => {
+      while ((await repository.compact(37)) > 0);
+    };
+    await Promise.all([fold(), fold(), fold(), fold()]);
+    const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM performance_deltas WHERE model = $1', [model]);
+    expect(rows[0].n).toBe(0);
+    const sums = await repository.sumWindow(window, 2);
+    // 40 calls × 15 minutes per value; loss 0 + 1 + … + 39 per minute; confusion[3] counts the minutes i ≡ 1, 2 (mod 3), twice.
+    expect(sums.get('f')).toMatchObject({ labeled: 600, lossSum: 15 * 780, confusion: [600, 0, 0, 40 * (5 * 1 + 5 * 2 + 5 * 0)] });
+    expect(sums.get('m')).toMatchObject({ labeled: 600, lossSum: 15 * 780, confusion: [600, 0, 0, 40 * (5 * 0 + 5 * 1 + 5 * 2)] });
+  });
+
   it('plumbline_add_cells adds element-wise (an empty array adds nothing, the longer input sets the length), and so does plumbline_sum_cells', async () => {
     const { rows } = await database.pool.query(
       `SELECT plumbline_add_cells('{1,2,3}', '{10,20,30}')::float8[] AS same, plumbline_add_cells('{}', '{4,5}')::float8[] AS left_empty,
