@@ -115,11 +115,7 @@ export class PerformanceRepository {
   /**
    * Folds up to `limit` of the oldest deltas into `performance_buckets` by upsert-add, in one statement
    * (readers see them in one table or the other, never both or neither), merged per row in PostgreSQL:
-   * nothing of it runs on the event loop. The oldest deltas are taken as an id range (the limit-th smallest id
-   * and below) and deleted in one scan, not locked row by row first (FOR UPDATE SKIP LOCKED wrote a lock on
-   * every delta before the delete wrote it again: 170 → 78 ms of 670 for 19,000 deltas). A delta committed
-   * after the statement began is left for the next fold. A concurrent fold in another process waits at the
-   * first delta this one took, before it has upserted anything, and then finds those deltas gone; rows are
+   * nothing of it runs on the event loop. Deltas that another process is folding are skipped; rows are
    * upserted in key order, so concurrent folds do not deadlock. Returns how many were folded.
    *
    * The statement runs with `FOLD_WORK_MEM` (SET LOCAL, in the same query string: one implicit transaction):
@@ -132,7 +128,7 @@ export class PerformanceRepository {
     const results = (await this.database.pool.query(
       `SET LOCAL work_mem = '${FOLD_WORK_MEM}';
        WITH moved AS (
-         DELETE FROM performance_deltas WHERE id <= (SELECT max(id) FROM (SELECT id FROM performance_deltas ORDER BY id LIMIT ${limit}) AS oldest)
+         DELETE FROM performance_deltas WHERE id IN (SELECT id FROM performance_deltas ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
          RETURNING model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, created_at, overall),
        counted AS (
          -- Each delta under its own segment, and once more overall when it says so (as performance_all reads them).
