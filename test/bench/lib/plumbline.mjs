@@ -57,8 +57,13 @@ export async function startServer({ name, script, args = [], env, tmp, readyPath
   };
 }
 
+/** The node flags of `npm start` (package.json), which every server of the bench runs with, the bare baselines too. */
+export const SERVER_NODE_ARGS = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+  .scripts.start.split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
+
 /**
- * Plumbline itself: `node dist/main.js` with its settings in the environment (the inherited
+ * Plumbline itself: `node dist/main.js` (with the flags of `npm start`) with its settings in the environment (the inherited
  * PLUMBLINE_* and DATABASE_URL are replaced, so a developer's shell cannot change what is measured).
  */
 export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, env = {}, nodeArgs = [], dist = 'dist' }) {
@@ -69,7 +74,7 @@ export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, en
     cwd: ctx.root,
     tmp: ctx.tmp,
     readyPath: '/v2/health/ready',
-    nodeArgs,
+    nodeArgs: [...SERVER_NODE_ARGS, ...nodeArgs],
     env: {
       ...inherited,
       // Not NODE_ENV=production: that refuses to start without API keys, and the bare baseline has no auth either.
