@@ -30,33 +30,53 @@ export function bucketOf(ts: Date, bucketMs: number): Date {
  * overall row itself for a prediction without segments.
  */
 export class DeltaCollector {
-  private readonly deltas = new Map<string, BucketDelta>();
+  /** By bucket start (a number key: no 13-digit string to build and hash per row), then by the rest of the row's key. */
+  private readonly deltas = new Map<number, Map<string, BucketDelta>>();
+  private count = 0;
 
   constructor(private readonly bucketMs: number) {}
 
   add(model: string, version: number, ts: Date, segments: Record<string, string>, classes: number, contribution: Partial<PerformanceSums>): void {
     const start = bucketStart(ts.getTime(), this.bucketMs);
-    const row = (segmentKey: string, segmentValue: string, overall: boolean) => {
-      const key = `${model}\u0000${segmentKey}\u0000${start}\u0000${segmentValue}\u0000${version}\u0000${overall}`;
-      let delta = this.deltas.get(key);
-      if (!delta) this.deltas.set(key, (delta = { model, version, bucket: new Date(start), segmentKey, segmentValue, overall, sums: emptySums(classes) }));
-      accumulate(delta.sums, contribution);
-    };
+    let bucket = this.deltas.get(start);
+    if (!bucket) this.deltas.set(start, (bucket = new Map()));
     let overall = true;
     for (const segmentKey in segments) {
-      row(segmentKey, segments[segmentKey], overall);
+      this.row(bucket, model, version, start, segmentKey, segments[segmentKey], overall, classes, contribution);
       overall = false;
     }
-    if (overall) row(OVERALL, OVERALL, false);
+    if (overall) this.row(bucket, model, version, start, OVERALL, OVERALL, false, classes, contribution);
+  }
+
+  private row(
+    bucket: Map<string, BucketDelta>,
+    model: string,
+    version: number,
+    start: number,
+    segmentKey: string,
+    segmentValue: string,
+    overall: boolean,
+    classes: number,
+    contribution: Partial<PerformanceSums>,
+  ): void {
+    const key = `${model}\u0000${segmentKey}\u0000${segmentValue}\u0000${version}${overall ? '+' : ''}`;
+    let delta = bucket.get(key);
+    if (!delta) {
+      bucket.set(key, (delta = { model, version, bucket: new Date(start), segmentKey, segmentValue, overall, sums: emptySums(classes) }));
+      this.count++;
+    }
+    accumulate(delta.sums, contribution);
   }
 
   get size(): number {
-    return this.deltas.size;
+    return this.count;
   }
 
   /** The deltas, in no particular order: they are appended, and the fold orders its upserts itself. */
   rows(): BucketDelta[] {
-    return [...this.deltas.values()];
+    const rows: BucketDelta[] = [];
+    for (const bucket of this.deltas.values()) for (const delta of bucket.values()) rows.push(delta);
+    return rows;
   }
 }
 
@@ -70,7 +90,8 @@ export function predictionContribution(model: PerformanceModel | undefined, outp
 
 /** target += contribution, in place: the collector owns its sums, and copying them per row was the label path's main garbage. */
 function accumulate(target: PerformanceSums, contribution: Partial<PerformanceSums>): void {
-  for (const field of Object.keys(contribution) as Array<keyof PerformanceSums>) {
+  let field: keyof PerformanceSums;
+  for (field in contribution) {
     if (field === 'confusion' || field === 'predicted') {
       const cells = contribution[field]!;
       if (cells.length !== target[field].length) throw new Error(`cannot add a ${ARRAY_FIELDS[field]} of ${cells.length} cells to one of ${target[field].length}`);
