@@ -43,12 +43,12 @@ const READ_PARALLELISM = 2;
 /** Below this many ids a call's read is not split. */
 const READ_CHUNK_MIN = 250;
 
-/** The label insert that skips labels stored already (`insertLabels`): $1 the model, $2 the rows as `labelsJson`, $3 labeled_at. */
-const INSERT_LABELS = `INSERT INTO labels (model, id, ts, label, loss, predicted, labeled_at)
-  SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, u.p, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8, p int)`;
-
-/** The columns of `insertNewLabels`' COPY rows. */
+/** The label table and the columns both label inserts write, in order. */
 const LABEL_COLUMNS = 'labels (model, id, ts, label, loss, predicted, labeled_at)';
+
+/** The label insert that skips labels stored already (`insertLabels`): $1 the model, $2 the rows as `labelsJson`, $3 labeled_at. */
+const INSERT_LABELS = `INSERT INTO ${LABEL_COLUMNS}
+  SELECT $1, u.id, to_timestamp(u.ms / 1000), u.label, u.loss, u.p, $3 FROM json_to_recordset($2::json) AS u(id text, ms float8, label jsonb, loss float8, p int)`;
 
 /**
  * The logged predictions of ids $2 of model $1, as one JSON array of [id, version, ms, output, segments]

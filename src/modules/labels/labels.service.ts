@@ -5,7 +5,6 @@ import type { ModelRepository } from '../../inference/model-repository.js';
 import { classificationLoss, predictedClass, regressionLoss } from '../../monitoring/losses/loss.js';
 import { assertFiniteResult } from '../../monitoring/losses/probability.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import type { HistogramSeries } from '../../monitoring/series-histogram.js';
 import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
@@ -459,18 +458,13 @@ export class LabelsService {
 
   private observeMetrics(name: string, observed: Observed[]): void {
     const delay = this.metrics.labelDelay.series({ model: name });
-    // The loss series of this call's versions and segments, each looked up once.
-    const series = new Map<string, HistogramSeries>();
-    const lossSeries = (version: number, key: string, segment: string) => {
-      const id = `${version}\u0000${key}\u0000${segment}`;
-      let found = series.get(id);
-      if (!found) series.set(id, (found = this.metrics.loss.series({ model: name, version: String(version), segment_key: key, segment })));
-      return found;
-    };
     for (const { target, loss, labeledAt } of observed) {
+      const version = String(target.version);
       delay.observe(Math.max(0, (labeledAt.getTime() - target.ts.getTime()) / 1000));
-      lossSeries(target.version, '', '').observe(loss);
-      for (const key in target.segments) lossSeries(target.version, key, this.segmentCap.label(name, key, target.segments[key])).observe(loss);
+      this.metrics.loss.series({ model: name, version, segment_key: '', segment: '' }).observe(loss);
+      for (const key in target.segments) {
+        this.metrics.loss.series({ model: name, version, segment_key: key, segment: this.segmentCap.label(name, key, target.segments[key]) }).observe(loss);
+      }
     }
   }
 

@@ -33,10 +33,13 @@ export interface WindowQuery {
 /** The columns of an aggregate row after its key, in the order the SQL below lists them. */
 const SUM_COLUMNS = `count, labeled, loss_sum, log_loss_sum, confusion, predicted, max_prob_sum, max_prob_labeled_sum, entropy_sum, abs_error_sum, squared_error_sum`;
 
+/** The delta table and the columns both appends write, in order. */
+const DELTA_COLUMNS = `performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, overall)`;
+
 /**
  * Delta rows of the prediction log's statement (`appendPart`) travel as one JSON array of small objects
- * (`deltasJson`), expanded by `json_to_recordset` in order: one parameter whatever the number of rows, cheaper to write and to parse on both sides than
- * one PostgreSQL array per column. Keys are short, zero scalars are left out (a label's delta has no
+ * (`deltasJson`), expanded by `json_to_recordset` in order: one parameter whatever the number of rows,
+ * cheaper to write and to parse on both sides than one PostgreSQL array per column. Keys are short, zero scalars are left out (a label's delta has no
  * count, a prediction's no loss), times are epoch milliseconds, the count arrays PostgreSQL array
  * literals (a JSON array becomes a bigint[] twice as slowly; all zeros as '{}'). Numbers keep their exact value
  * (shortest round-trip representation both ways).
@@ -46,7 +49,7 @@ function deltaRecords(param: number): string {
       cf text, pr text, mp float8, ml float8, en float8, ae float8, se float8, o boolean)) WITH ORDINALITY AS d(m, v, b, k, s, c, l, ls, ll, cf, pr, mp, ml, en, ae, se, o, n)`;
 }
 
-/** The columns of `deltaRecords` in the order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS, overall). */
+/** The columns of `deltaRecords` in the order of DELTA_COLUMNS. */
 const SELECT_DELTAS = `d.m, d.v, to_timestamp(d.b / 1000), d.k, d.s, coalesce(d.c, 0), coalesce(d.l, 0), coalesce(d.ls, 0), coalesce(d.ll, 0),
   d.cf::bigint[], d.pr::bigint[], coalesce(d.mp, 0), coalesce(d.ml, 0), coalesce(d.en, 0), coalesce(d.ae, 0), coalesce(d.se, 0), coalesce(d.o, false)`;
 
@@ -84,7 +87,7 @@ function deltasJson(deltas: BucketDelta[]): string {
   );
 }
 
-/** The rows of `append`'s COPY (the label path's deltas: no statement to ride along), in the column order of (model, version, bucket, segment_key, segment_value, SUM_COLUMNS, overall). */
+/** The rows of `append`'s COPY (the label path's deltas: no statement to ride along), in the order of DELTA_COLUMNS. */
 function deltasCopy(deltas: BucketDelta[]): string {
   let data = '';
   for (const { model, version, bucket, segmentKey, segmentValue, overall, sums } of deltas) {
@@ -105,7 +108,7 @@ export class PerformanceRepository {
 
   /** Appends deltas inside the caller's transaction, in one COPY: plain inserts, so concurrent writers never wait for each other. */
   async append(client: pg.PoolClient, deltas: BucketDelta[]): Promise<void> {
-    if (deltas.length > 0) await copyIn(client, `performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, overall)`, deltasCopy(deltas));
+    if (deltas.length > 0) await copyIn(client, DELTA_COLUMNS, deltasCopy(deltas));
   }
 
   /** The INSERT of `append`, to run inside another statement (the prediction log's); parameters from $first. */
@@ -113,7 +116,7 @@ export class PerformanceRepository {
     if (deltas.length === 0) return undefined;
     return {
       sql: (first) =>
-        `INSERT INTO performance_deltas (model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, overall)
+        `INSERT INTO ${DELTA_COLUMNS}
          SELECT ${SELECT_DELTAS} FROM ${deltaRecords(first)} ORDER BY d.n`,
       params: [deltasJson(deltas)],
     };
@@ -134,7 +137,7 @@ export class PerformanceRepository {
    */
   async compact(limit = FOLD_CHUNK): Promise<number> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`compact takes a positive integer limit, got ${limit}`);
-    // The simple protocol (no parameters: the limit is a checked integer) runs both statements in one round trip.
+    // The simple protocol (no parameters: the limit is a checked integer) runs the settings and the fold in one round trip.
     const results = (await this.database.pool.query(
       `SET LOCAL work_mem = '${FOLD_WORK_MEM}'; SET LOCAL enable_seqscan = off; SET LOCAL statement_timeout = '${FOLD_TIMEOUT}';
        WITH moved AS (
