@@ -68,6 +68,29 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
     expect(sums.get('m')).toMatchObject({ labeled: 600, lossSum: 15 * 780, confusion: [600, 0, 0, 40 * (5 * 0 + 5 * 1 + 5 * 2)] });
   });
 
+  it('a delta appended by a transaction still open during a fold (a lower id than the deltas folded) is left for a later fold, and counted once', async () => {
+    const model = uniqueId('open');
+    const window = { model, from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), segmentKey: 'gender' };
+    const open = await database.pool.connect();
+    try {
+      await open.query('BEGIN');
+      await repository.append(open, [delta(model, 'f', { labeled: 1, lossSum: 1, confusion: [1, 0, 0, 0] })]);
+      await database.transaction((client) => repository.append(client, [delta(model, 'f', { labeled: 1, lossSum: 2, confusion: [0, 0, 0, 1] })]));
+      await compactAll();
+      const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM performance_deltas WHERE model = $1', [model]);
+      expect(rows[0].n).toBe(0);
+      expect((await repository.sumWindow(window, 2)).get('f')).toMatchObject({ labeled: 1, lossSum: 2, confusion: [0, 0, 0, 1] });
+      await open.query('COMMIT');
+    } finally {
+      open.release();
+    }
+    expect((await repository.sumWindow(window, 2)).get('f')).toMatchObject({ labeled: 2, lossSum: 3, confusion: [1, 0, 0, 1] });
+    await compactAll();
+    const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM performance_deltas WHERE model = $1', [model]);
+    expect(rows[0].n).toBe(0);
+    expect((await repository.sumWindow(window, 2)).get('f')).toMatchObject({ labeled: 2, lossSum: 3, confusion: [1, 0, 0, 1] });
+  });
+
   it('plumbline_add_cells adds element-wise (an empty array adds nothing, the longer input sets the length), and so does plumbline_sum_cells', async () => {
     const { rows } = await database.pool.query(
       `SELECT plumbline_add_cells('{1,2,3}', '{10,20,30}')::float8[] AS same, plumbline_add_cells('{}', '{4,5}')::float8[] AS left_empty,
