@@ -54,7 +54,7 @@ class MonitoringScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Folds the aggregate deltas into their buckets, in chunks, while a chunk comes back full (a backlog). The
-   * deltas that arrive during a fold wait for the next tick: a fold merges a second's deltas of one aggregate
+   * deltas that arrive during a fold wait for the next tick: a fold merges a tick's deltas of one aggregate
    * row into one upsert, where folding again at once merged next to nothing (labels spread over a day's
    * buckets: about 1.5 upserts per delta, 3× the fold's cost, in a loop that never rested under load).
    */
