@@ -32,7 +32,6 @@ export function bucketOf(ts: Date, bucketMs: number): Date {
 export class DeltaCollector {
   /** By bucket start (a number key: no 13-digit string to build and hash per row), then by the rest of the row's key. */
   private readonly deltas = new Map<number, Map<string, BucketDelta>>();
-  private count = 0;
 
   constructor(private readonly bucketMs: number) {}
 
@@ -63,13 +62,14 @@ export class DeltaCollector {
     let delta = bucket.get(key);
     if (!delta) {
       bucket.set(key, (delta = { model, version, bucket: new Date(start), segmentKey, segmentValue, overall, sums: emptySums(classes) }));
-      this.count++;
     }
     accumulate(delta.sums, contribution);
   }
 
   get size(): number {
-    return this.count;
+    let size = 0;
+    for (const bucket of this.deltas.values()) size += bucket.size;
+    return size;
   }
 
   /** The deltas, in no particular order: they are appended, and the fold orders its upserts itself. */

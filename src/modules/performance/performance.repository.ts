@@ -12,7 +12,7 @@ export const FOLD_CHUNK = 40_000;
  * The advisory lock (one-key form, "plfold" in ASCII) that makes folds take turns across every process sharing the
  * database: a fold then owns the queue's head, and takes it by a range of ids, without locking each row first.
  */
-export const FOLD_LOCK_KEY = 0x706c666f6c64;
+const FOLD_LOCK_KEY = 0x706c666f6c64;
 
 /** The fold's work_mem: enough to merge a full chunk of deltas in memory. */
 const FOLD_WORK_MEM = '64MB';
@@ -133,14 +133,15 @@ export class PerformanceRepository {
    * (readers see them in one table or the other, never both or neither), merged per row in PostgreSQL:
    * nothing of it runs on the event loop. Returns how many were folded.
    *
-   * Folds take turns, across processes too (`FOLD_LOCK_KEY`, taken for the transaction before the fold's snapshot
-   * is: a fold that waited sees what the one before it folded as gone). The one folding deletes the first `limit`
-   * ids it sees by their range (`id <= the last of them`): a delta that an open transaction appended with a lower id
-   * is not visible yet, so it is neither deleted nor counted, and the next fold takes it. Deltas used to be taken
-   * with `FOR UPDATE SKIP LOCKED`, so that folds could run side by side: locking each row first cost a fifth of the
-   * fold (12.8 vs 10.3 µs per delta, 20,000 label deltas, machine PostgreSQL 15), and one fold at a time keeps up
-   * with any label rate (a fold takes 8-10 µs per delta: over 100,000 deltas a second). A fold of an older server, which still takes rows
-   * that way, and this one wait for each other's rows and skip those the other deleted: no delta is counted twice.
+   * Folds take turns, across processes too (`FOLD_LOCK_KEY`, taken in a statement of its own, so before the fold's
+   * snapshot: a fold that waited sees what the one before it folded as gone). The one folding deletes the first
+   * `limit` ids it sees by their range (`id <= the last of them`): a delta that an open transaction appended with a
+   * lower id is not visible yet, so it is neither deleted nor counted, and the next fold takes it. Deltas used to be
+   * taken with `FOR UPDATE SKIP LOCKED`, so that folds could run side by side: locking each row first cost a fifth
+   * of the fold (12.8 vs 10.3 µs per delta, 20,000 label deltas, machine PostgreSQL 15), and one fold at a time
+   * keeps up with any label rate (8-10 µs per delta: over 100,000 deltas a second). During a rolling upgrade, a
+   * fold of an older server (which still takes rows that way) and this one wait for each other's rows and skip
+   * those the other deleted: slower folds for a while, and no delta counted twice.
    *
    * The statement runs with `FOLD_WORK_MEM` (SET LOCAL, in the same query string: one implicit transaction):
    * at the default 4 MB, PostgreSQL merges a full chunk by sorting it on disk (395 ms for 20,000 deltas, 40,000
@@ -189,7 +190,8 @@ export class PerformanceRepository {
          RETURNING 1)
        SELECT count(*)::int AS n FROM moved`,
     )) as unknown as pg.QueryResult[];
-    return results[4].rows[0].n;
+    // One result per statement: the fold's is the last.
+    return results[results.length - 1].rows[0].n;
   }
 
   /**
