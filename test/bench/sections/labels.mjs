@@ -69,13 +69,19 @@ export async function run(ctx) {
       used += c.count;
     }
   }
-  // A warm-up before the rounds, on a slice of its own: the server's PostgreSQL backends then start the first round
-  // with the log's pages mapped (a new backend pays a page fault for each shared-buffer page it first touches,
-  // and the first round was the slowest of every run), as a server that has been labeling does.
-  const warmup = { offset: used, count: quick ? 5_000 : 20_000, batch: 1000, concurrency: 4 };
-  used += warmup.count;
-  const baseWarmup = { ...warmup, offset: used };
-  if (compare) used += warmup.count;
+  // A warm-up round before the counted ones: every HTTP contender once, in the same order and on slices of their own,
+  // not counted (with --compare, each server its own). The rounds then measure the server as it runs once its PostgreSQL
+  // backends have touched the log's pages, not its first minute: each first touch of a page is a page fault in that
+  // backend, 11-14 µs each on this kind of VM (Firecracker). After a warm-up of 20,000 labels the first round was the
+  // slowest of every run (1,000 × 1: 17.8-23.1k labels/s, 21.5-32.0k later); in a lab, a new server's trials of 50,000 labels
+  // went 17.3k, 21.0k, 26.3k and 26.9k labels/s, PostgreSQL 67, 52, 42 and 39 µs and 0.87, 0.35, 0.19 and 0.13 page faults
+  // per label.
+  const warmups = contenders.filter((c) => !c.copyOf).map((c) => {
+    const count = quick ? Math.min(c.count, 5_000) : c.count;
+    const warmup = { contender: c, offset: used, count };
+    used += count;
+    return warmup;
+  });
   // At least 1.2M predictions (1M asked for, with room for 3 rounds without labeling any prediction twice).
   const logRows = Math.max(quick ? 200_000 : 1_200_000, used);
   const multiplier = permutationMultiplier(logRows);
@@ -112,13 +118,11 @@ export async function run(ctx) {
       pass: performance0.overall?.count === logRows && Object.keys(performance0.segments ?? {}).length === REGIONS.length,
     });
 
-    const warm = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: server.url, model: MODEL, prefix: PREFIX, rows: logRows, multiplier, ...warmup });
-    ctx.log(`labels: warm-up, ${num(warm.sent)} labels in calls of ${num(warmup.batch)} × ${warmup.concurrency}: ${num(warm.sent / (warm.elapsedMs / 1000))} labels/s (not counted)`);
-    let labeledSent = warm.matched;
-    if (baseServer) {
-      const baseWarm = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: baseServer.url, model: MODEL, prefix: PREFIX, rows: logRows, multiplier, ...baseWarmup });
-      ctx.log(`labels: warm-up of the --compare server, ${num(baseWarm.sent)} labels: ${num(baseWarm.sent / (baseWarm.elapsedMs / 1000))} labels/s (not counted)`);
-      labeledSent += baseWarm.matched;
+    let labeledSent = 0;
+    for (const { contender: c, offset, count } of warmups) {
+      const warm = await runJson(join(ctx.bench, 'load', 'labels.mjs'), { mode: 'http', url: (c.base ? baseServer : server).url, model: MODEL, prefix: PREFIX, rows: logRows, multiplier, offset, count, batch: c.batch, concurrency: c.concurrency });
+      ctx.log(`labels: warm-up ${c.batch}/call × ${c.concurrency}${c.base ? ' (--compare)' : ''}: ${num(warm.sent / (warm.elapsedMs / 1000))} labels/s (${num(warm.sent)}, not counted)`);
+      labeledSent += warm.matched;
     }
     let lost = 0;
     for (let r = 0; r < rounds; r++) {
@@ -141,7 +145,7 @@ export async function run(ctx) {
           ctx.log(`labels: round ${r + 1}/${rounds} COPY ${num(result.copied)} rows: ${num(rate)} rows/s`);
           continue;
         }
-        // The previous trial's deltas are folded first (about every second): that work is the previous trial's.
+        // The previous trial's deltas are folded first (about every two seconds): that work is the previous trial's.
         raw.settleMs = (raw.settleMs ?? 0) + (await settle(databaseUrl));
         const labeler = c.base ? baseServer : server;
         const cpuBefore = { server: cpuMsOf(labeler.pid), pg: await serverBackendCpu(databaseUrl) };
@@ -232,8 +236,10 @@ export async function run(ctx) {
   notes.push(
     `probe only: whether each of the same ids is logged (an index-only scan of prediction_ids, one count per statement), the least any design must ask PostgreSQL to tell a matched label from a pending one: ${x(ratio(probeRate, copyRate))} of COPY`,
   );
-  notes.push(`before the rounds, a warm-up of ${num(warmup.count)} labels (calls of ${num(warmup.batch)} × ${warmup.concurrency}, predictions of their own) that no figure counts`);
-  notes.push("before each POST trial the bench waits until the server has folded every aggregate delta of the trials before (it folds about every second), so that one trial's fold does not run in the next one's time");
+  notes.push(
+    `before the rounds, a warm-up round of every contender (${num(warmups.reduce((n, w) => n + w.count, 0))} labels on predictions of their own) that no figure counts: until a new PostgreSQL backend has touched the log's pages, each first touch is a page fault in it (11-14 µs each on a Firecracker VM), and in a lab a new server's first 100,000 labels ran at 65-80 % of its later rate`,
+  );
+  notes.push("before each POST trial the bench waits until the server has folded every aggregate delta of the trials before (it folds about every two seconds), so that one trial's fold does not run in the next one's time");
   notes.push("CPU µs/label: the server process's CPU and that of the bench database's PostgreSQL client backends (/proc, utime + stime; autovacuum not counted) from the start of a trial until its aggregate deltas are folded, over the labels sent; median over the rounds. The load generator runs on the same cores");
   notes.push('PG active / lock-waiting: mean number of client backends of the bench database running a statement / waiting for a row or transaction lock, sampled every 50 ms during the calls');
   return {
