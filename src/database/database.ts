@@ -88,7 +88,7 @@ export function createPool(url: string): pg.Pool {
     // Idle connections stay open (a fixed pool of 10, as HikariCP advises): a new PostgreSQL backend is slow until it
     // has touched the pages it reads (each first touch is a page fault in that process; 11-14 µs each on a Firecracker
     // VM). Closed after 30 s idle, every burst of labels started on new backends: in a lab, a fresh backend's first
-    // 2,500 lookups cost 60-78 µs each, the next 20,000 21-30, then 15-19. A dead connection is still dropped ('error').
+    // 2,500 lookups took 58-79 µs each, the next 20,000 21-31, then 14-20. A dead connection is still dropped ('error').
     idleTimeoutMillis: 0,
     query_timeout: 30_000,
     // A peer that vanished without a word (partition, frozen host) is noticed by TCP too.

@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_ARGS, startPlumbline, startServer } from './lib/plumbline.mjs';
+import { startPlumbline, startServer } from './lib/plumbline.mjs';
 import { withClient, withDatabase } from './lib/postgres.mjs';
 import { killTracked } from './lib/procs.mjs';
 
@@ -90,7 +90,7 @@ const databases = {};
 const results = [];
 try {
   if (only.includes('bare')) {
-    servers.bare = await startServer({ name: 'bare', script: join(bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env }, tmp, readyPath: '/v2/health/ready', cwd: root, nodeArgs: SERVER_NODE_ARGS });
+    servers.bare = await startServer({ name: 'bare', script: join(bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env }, tmp, readyPath: '/v2/health/ready', cwd: root });
   }
   // A contender is a mode, or mode@<dist directory> to compare another build (a copy of dist/ inside the repository).
   for (const [index, spec] of only.entries()) {
@@ -101,7 +101,7 @@ try {
     databases[spec] = name;
     if (mode.startsWith('bare-')) {
       const env = { ...process.env, BARE_LOG: mode.slice(5), BARE_LOG_DATABASE_URL: withDatabase(admin, name) };
-      servers[spec] = await startServer({ name: mode, script: join(bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env, tmp, readyPath: '/v2/health/ready', cwd: root, nodeArgs: SERVER_NODE_ARGS });
+      servers[spec] = await startServer({ name: mode, script: join(bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env, tmp, readyPath: '/v2/health/ready', cwd: root });
       continue;
     }
     servers[spec] = await startPlumbline({ ctx: { root, tmp, dist }, name: `plumbline-${index}`, databaseUrl: withDatabase(admin, name), repository, dataDir: join(tmp, `data-${index}`), env: MODES[mode] });

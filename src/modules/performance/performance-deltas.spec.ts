@@ -27,7 +27,7 @@ describe('DeltaCollector', () => {
         ['m', 1, '2026-12-06T10:00:00.000Z', 'channel', 'eu', true, 1, 0.5, '0100'],
       ].sort(),
     );
-    expect(deltas.size).toBe(7);
+    expect(deltas.rows()).toHaveLength(7);
   });
   it('refuses to add count arrays of another length', () => {
     const deltas = new DeltaCollector(MINUTE);

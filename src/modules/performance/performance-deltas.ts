@@ -66,12 +66,6 @@ export class DeltaCollector {
     accumulate(delta.sums, contribution);
   }
 
-  get size(): number {
-    let size = 0;
-    for (const bucket of this.deltas.values()) size += bucket.size;
-    return size;
-  }
-
   /** The deltas, in no particular order: they are appended, and the fold orders its upserts itself. */
   rows(): BucketDelta[] {
     const rows: BucketDelta[] = [];

@@ -3,8 +3,13 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, peakRssOf, rssOf, sleep, track, waitExit } from './procs.mjs';
 
+/** The node flags of `npm start` (package.json), which every server of the bench runs with, the bare baselines too. */
+const SERVER_NODE_ARGS = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+  .scripts.start.split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
+
 /**
- * Starts a server as a child process on a free port and waits until `readyPath` answers 200:
+ * Starts a server as a child process (with the node flags of `npm start`) on a free port and waits until `readyPath` answers 200:
  * Plumbline (`node dist/main.js`) or any other script (the bare server). Its output goes to
  * `<tmp>/<name>.log`.
  */
@@ -13,7 +18,7 @@ export async function startServer({ name, script, args = [], env, tmp, readyPath
   const logFile = join(tmp, `${name}.log`);
   const fd = openSync(logFile, 'a');
   const child = track(
-    spawn(process.execPath, [...nodeArgs, script, ...args], {
+    spawn(process.execPath, [...SERVER_NODE_ARGS, ...nodeArgs, script, ...args], {
       cwd,
       env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', fd, fd],
@@ -57,11 +62,6 @@ export async function startServer({ name, script, args = [], env, tmp, readyPath
   };
 }
 
-/** The node flags of `npm start` (package.json), which every server of the bench runs with, the bare baselines too. */
-export const SERVER_NODE_ARGS = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
-  .scripts.start.split(/\s+/)
-  .filter((arg) => arg.startsWith('--'));
-
 /**
  * Plumbline itself: `node dist/main.js` (with the flags of `npm start`) with its settings in the environment (the inherited
  * PLUMBLINE_* and DATABASE_URL are replaced, so a developer's shell cannot change what is measured).
@@ -74,7 +74,7 @@ export function startPlumbline({ ctx, name, databaseUrl, repository, dataDir, en
     cwd: ctx.root,
     tmp: ctx.tmp,
     readyPath: '/v2/health/ready',
-    nodeArgs: [...SERVER_NODE_ARGS, ...nodeArgs],
+    nodeArgs,
     env: {
       ...inherited,
       // Not NODE_ENV=production: that refuses to start without API keys, and the bare baseline has no auth either.

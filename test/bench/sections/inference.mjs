@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { metricValue, SERVER_NODE_ARGS, startPlumbline, startServer } from '../lib/plumbline.mjs';
+import { metricValue, startPlumbline, startServer } from '../lib/plumbline.mjs';
 import { withClient } from '../lib/postgres.mjs';
 import { runJson, sleep } from '../lib/procs.mjs';
 import { median, mib, ms, num, ratio, x } from '../lib/stats.mjs';
@@ -49,7 +49,7 @@ export async function run(ctx) {
   try {
     ctx.log('inference: starting bare (without and with its minimal log, group and async), Plumbline (group), Plumbline (async), Plumbline (group, no micro-batching) and Plumbline (group + micro-batching 2 ms)');
     const startBare = (key, env) =>
-      startServer({ name: key, script: join(ctx.bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env, ...env }, tmp: ctx.tmp, readyPath: '/v2/health/ready', cwd: ctx.root, nodeArgs: [...SERVER_NODE_ARGS, ...ctx.nodeArgs(`inference-${key}`)] });
+      startServer({ name: key, script: join(ctx.bench, 'bare-server.mjs'), args: [join(repository, 'credit', '2', 'model.onnx')], env: { ...process.env, ...env }, tmp: ctx.tmp, readyPath: '/v2/health/ready', cwd: ctx.root, nodeArgs: ctx.nodeArgs(`inference-${key}`) });
     servers.bare = await startBare('bare', {});
     for (const [key, mode] of Object.entries(BARE_LOGS)) servers[key] = await startBare(key, { BARE_LOG: mode, BARE_LOG_DATABASE_URL: databases[key] });
     for (const [mode, env] of Object.entries(MODES)) {
