@@ -3,9 +3,8 @@ import { isUniqueViolation } from '../../database/database.js';
 import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { classificationLoss, predictedClass, regressionLoss } from '../../monitoring/losses/loss.js';
-import { assertFiniteResult } from '../../monitoring/losses/probability.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { labeledContribution } from '../../monitoring/performance/performance-sums.js';
+import { assertSummable, labeledContribution } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
 import { DeltaCollector } from '../performance/performance-deltas.js';
@@ -382,8 +381,9 @@ export class LabelsService {
     }
     const row = (index: number, value: LabelValue) =>
       Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
-    // Everything is computed before anything is added: a loss that is not finite (a regression label
-    // so far from the output that its square overflows) rejects this label alone, as `finiteLossOf` foresees.
+    // Everything is computed before anything is added: a loss or squared error the sums cannot take (a
+    // regression label so far from the output that its square is past 1e200) rejects this label alone, as
+    // `finiteLossOf` foresees.
     const stored = held === null ? undefined : parseLabel(model, held.label);
     if (stored && 'error' in stored) {
       // Its counts could not be taken back from the aggregates: replacing it would count the prediction twice.
@@ -508,13 +508,14 @@ function predictedOf(model: PerformanceModel, output: number[] | number): number
 /**
  * The loss of `item` for a logged output that fits the model (see `outputOf`), or undefined where
  * `labeledContribution` would throw: the loss, or a regression label's squared error (which the window's
- * mse sums), is not finite.
+ * mse sums), is more than the sums can take (`assertSummable`).
  */
 function finiteLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
   try {
-    if (Array.isArray(output)) return classificationLoss(model.loss, output, item.index);
-    assertFiniteResult(((item.value as number) - output) ** 2, 'squared error');
-    return regressionLoss(model.loss, output, item.value as number);
+    if (Array.isArray(output)) return assertSummable(classificationLoss(model.loss, output, item.index), 'the loss');
+    const loss = assertSummable(regressionLoss(model.loss, output, item.value as number), 'the loss');
+    assertSummable(((item.value as number) - output) ** 2, 'the squared error');
+    return loss;
   } catch {
     return undefined;
   }

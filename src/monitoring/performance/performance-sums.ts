@@ -1,5 +1,19 @@
 import { classificationLoss, logLoss, predictedClass, regressionLoss, type LossSpec } from '../losses/loss.js';
-import { assertClassIndex, assertFinite, assertFiniteResult, assertProbabilities, clip } from '../losses/probability.js';
+import { assertClassIndex, assertFinite, assertProbabilities, clip } from '../losses/probability.js';
+
+/**
+ * The most one label may add to a sum, in magnitude (its loss, its absolute or squared error). A finite loss is not
+ * enough: PostgreSQL raises an error when a float8 sum overflows, and the fold that raised it would stop folding every
+ * model's deltas, for good. Two labels of a regressor 1.3e154 away from its outputs (each squared error finite) did
+ * that. Within ±1e200 per label, a sum overflows only past 1e108 labels.
+ */
+export const MAX_SUMMAND = 1e200;
+
+/** `value`, if the sums can take it (see MAX_SUMMAND); throws otherwise (NaN and ±Infinity included). */
+export function assertSummable(value: number, what: string): number {
+  if (!(Math.abs(value) <= MAX_SUMMAND)) throw new Error(`${what} ${String(value)} is more than the aggregates can sum (at most 1e200 per label)`);
+  return value;
+}
 
 /** Mergeable sums over a set of predictions, from which `computePerformance` derives a window's performance. */
 export interface PerformanceSums {
@@ -127,7 +141,7 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
   if ('probabilities' in row) {
     const { probabilities, trueIndex } = row;
     const classes = probabilities.length;
-    const loss = classificationLoss(spec, probabilities, trueIndex);
+    const loss = assertSummable(classificationLoss(spec, probabilities, trueIndex), 'the loss');
     const confusion = new Array<number>(classes * classes).fill(0);
     if (predicted !== null) assertClassIndex(predicted, classes, 'predicted');
     confusion[trueIndex * classes + (predicted ?? predictedClass(probabilities, spec.positiveIndex, spec.threshold))] = sign;
@@ -140,13 +154,15 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
     };
   }
   const { prediction, label } = row;
-  const loss = regressionLoss(spec, prediction, label);
+  // The loss first: it checks both numbers are finite. |y − ŷ| ≤ 1e100 follows from the squared error's check.
+  const loss = assertSummable(regressionLoss(spec, prediction, label), 'the loss');
   const error = label - prediction;
+  const squaredError = assertSummable(error * error, 'the squared error');
   return {
     labeled: sign,
     lossSum: signed(loss),
     absErrorSum: signed(Math.abs(error)),
-    squaredErrorSum: signed(assertFiniteResult(error * error, 'squared error')),
+    squaredErrorSum: signed(squaredError),
   };
 }
 
