@@ -109,12 +109,14 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
         { ...delta(model, 'f', { count: 2, lossSum: 0.5, predicted: [1, 1] }), overall: true },
         { ...delta(model, 'm', { count: 1, predicted: [0, 1] }), overall: true },
         { ...delta(model, 'm', { labeled: 1, lossSum: 0.25, confusion: [0, 0, 0, 1] }), segmentKey: 'age', segmentValue: 'old' },
+        // The same segment row, not counted overall: the fold merges it with the one above under 'f' only.
+        delta(model, 'f', { count: 5, lossSum: 1, predicted: [2, 3] }),
       ]),
     );
     const check = async () => {
       expect((await repository.sumWindow(window(''), 2)).get('')).toMatchObject({ count: 3, labeled: 0, lossSum: 0.5, predicted: [1, 2] });
       const gender = await repository.sumWindow(window('gender'), 2);
-      expect(gender.get('f')).toMatchObject({ count: 2, predicted: [1, 1] });
+      expect(gender.get('f')).toMatchObject({ count: 7, lossSum: 1.5, predicted: [3, 4] });
       expect(gender.get('m')).toMatchObject({ count: 1, predicted: [0, 1] });
       expect((await repository.sumWindow(window('age'), 2)).get('old')).toMatchObject({ labeled: 1, lossSum: 0.25, confusion: [0, 0, 0, 1] });
     };
@@ -125,7 +127,7 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
     expect(rows).toEqual([
       { segment_key: '', segment_value: '', count: 3 },
       { segment_key: 'age', segment_value: 'old', count: 0 },
-      { segment_key: 'gender', segment_value: 'f', count: 2 },
+      { segment_key: 'gender', segment_value: 'f', count: 7 },
       { segment_key: 'gender', segment_value: 'm', count: 1 },
     ]);
   });
