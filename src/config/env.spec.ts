@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       PLUMBLINE_MAX_STRING_LENGTH: config.PLUMBLINE_MAX_STRING_LENGTH,
       PLUMBLINE_MAX_SEGMENT_VALUES: config.PLUMBLINE_MAX_SEGMENT_VALUES,
       PLUMBLINE_BATCH_MAX_WAIT_US: config.PLUMBLINE_BATCH_MAX_WAIT_US,
+      PLUMBLINE_PERFORMANCE_WINDOWS: config.PLUMBLINE_PERFORMANCE_WINDOWS,
     }).toEqual({
       PORT: 8080,
       HOST: '0.0.0.0',
@@ -44,6 +45,10 @@ describe('loadConfig', () => {
       PLUMBLINE_MAX_STRING_LENGTH: 256,
       PLUMBLINE_MAX_SEGMENT_VALUES: 50,
       PLUMBLINE_BATCH_MAX_WAIT_US: 0,
+      PLUMBLINE_PERFORMANCE_WINDOWS: [
+        { name: '1h', ms: 3_600_000 },
+        { name: '24h', ms: 86_400_000 },
+      ],
     });
   });
 

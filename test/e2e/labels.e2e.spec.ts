@@ -39,6 +39,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     metrics: `lbl-metrics-${run}`,
     reconfigured: `lbl-reconfigured-${run}`,
     thresholded: `lbl-thresholded-${run}`,
+    delay: `lbl-delay-${run}`,
   };
 
   beforeAll(async () => {
@@ -52,6 +53,7 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     copy('credit', names.metrics);
     copy('shadow', names.reconfigured);
     copy('shadow', names.thresholded);
+    copy('shadow', names.delay);
     server = await startTestApp({ PLUMBLINE_MODEL_REPOSITORY: root });
   });
   afterAll(() => server?.close());
@@ -379,6 +381,30 @@ describe('POST /api/models/{m}/labels: joins, duplicates, rejections, overwrites
     check(loss('channel', 'web'), [0, 2]);
     check(loss('gender', 'f'), [2]);
     expect(series(samples, 'plumbline_loss_count', loss('channel', ''))).toEqual([]);
+  });
+
+  it('plumbline_label_delay_seconds is the time from the prediction (its timestamp) to its label', async () => {
+    const model = names.delay; // shadow: monitoring-only binary
+    const [twoHours, twoDays] = [uniqueId('ld'), uniqueId('ld')];
+    const sent = Date.now();
+    ok(
+      await postJson(api(model, 'predictions'), {
+        records: [
+          { id: twoHours, timestamp: new Date(sent - 7_200_000).toISOString(), features: { x: 1, kind: 'a' }, output: 0.8 },
+          { id: twoDays, timestamp: new Date(sent - 172_800_000).toISOString(), features: { x: 1, kind: 'a' }, output: 0.3 },
+        ],
+      }),
+    );
+    expect(ok(await label(model, [{ id: twoHours, label: 'yes' }, { id: twoDays, label: 'no' }]))).toMatchObject({ matched: 2 });
+    const elapsed = (Date.now() - sent) / 1000;
+    const samples = parseSamples(await (await fetch(`${server.url}/metrics`)).text());
+    expect(one(samples, 'plumbline_label_delay_seconds_count', { model })).toBe(2);
+    const sum = one(samples, 'plumbline_label_delay_seconds_sum', { model });
+    expect(sum).toBeGreaterThanOrEqual(7_200 + 172_800);
+    expect(sum).toBeLessThanOrEqual(7_200 + 172_800 + 2 * elapsed);
+    const bucket = (le: string) => series(samples, 'plumbline_label_delay_seconds_bucket', { model }).find((sample) => sample.labels.le === le)?.value;
+    // Cumulative buckets: 2 h lands in le=14400 (4 h), 2 days in le=259200 (3 days).
+    expect([bucket('3600'), bucket('14400'), bucket('86400'), bucket('259200'), bucket('+Inf')]).toEqual([0, 1, 1, 2, 2]);
   });
 });
 
