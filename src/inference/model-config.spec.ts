@@ -200,6 +200,16 @@ describe('validateModelConfig', () => {
     ['a misspelt param', { task: 'regression', loss: { name: 'huber', params: { detla: 2 } } }, 'config.json: loss.params.detla: loss "huber" takes "delta"'],
     ['a param of a loss that takes none', { task: 'binary', loss: { name: 'log_loss', params: { eps: 1e-7 } } }, 'config.json: loss.params.eps: loss "log_loss" takes no params'],
     [
+      'a class weight past 1e198 (its losses could pass what the aggregates can sum)',
+      { task: 'binary', classes: ['a', 'b'], loss: { name: 'log_loss', classWeights: { a: 1e199 } } },
+      'config.json: loss.classWeights.a: must be at most 1e198',
+    ],
+    [
+      'a cost past ±1e200',
+      { task: 'binary', classes: ['a', 'b'], loss: { name: 'zero_one', costMatrix: [[0, -1e201], [1, 0]] } },
+      'config.json: loss.costMatrix.0.1: must be within ±1e200',
+    ],
+    [
       'a cost matrix without classes',
       { task: 'binary', loss: { name: 'zero_one', costMatrix: [[0, 1], [1, 0]] } },
       'config.json: loss.costMatrix: needs "classes"',

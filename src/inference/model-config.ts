@@ -39,8 +39,10 @@ const RESERVED_KEYS = new Set(['prediction_id']);
 const lossSchema = z.strictObject({
   name: z.enum(Object.keys(LOSS_TASKS) as [LossName, ...LossName[]]),
   params: z.record(z.string(), z.number().finite()).default({}),
-  classWeights: z.record(z.string(), z.number().nonnegative()).optional(),
-  costMatrix: z.array(z.array(z.number())).optional(),
+  // Bounded so that a label's loss stays within what the aggregates can sum (1e200, performance-sums.ts MAX_SUMMAND;
+  // a class weight multiplies a loss of at most −ln 1e-15 ≈ 34.5).
+  classWeights: z.record(z.string(), z.number().nonnegative().max(1e198, 'must be at most 1e198')).optional(),
+  costMatrix: z.array(z.array(z.number().min(-1e200, 'must be within ±1e200').max(1e200, 'must be within ±1e200'))).optional(),
 });
 
 export const modelConfigSchema = z

@@ -132,6 +132,26 @@ describe('performance_buckets.predicted (real PostgreSQL)', () => {
     ]);
   });
 
+  it("a folded row's updated_at is the newest created_at of the deltas it counts, under its segment and overall", async () => {
+    const model = uniqueId('updated');
+    const appended = async (rows: BucketDelta[]) => {
+      await database.transaction((client) => repository.append(client, rows));
+      const { rows: times } = await database.pool.query(`SELECT max(created_at) AS at FROM performance_deltas WHERE model = $1`, [model]);
+      return (times[0].at as Date).getTime();
+    };
+    const first = await appended([{ ...delta(model, 'f', { count: 1 }), overall: true }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Later, and under 'f' only.
+    const second = await appended([delta(model, 'f', { count: 1 })]);
+    expect(second).toBeGreaterThan(first);
+    await compactAll();
+    const { rows } = await database.pool.query(`SELECT segment_key, count::int, updated_at FROM performance_buckets WHERE model = $1 ORDER BY 1`, [model]);
+    expect(rows.map((row) => [row.segment_key, row.count, row.updated_at.getTime()])).toEqual([
+      ['', 1, first],
+      ['gender', 2, second],
+    ]);
+  });
+
   it("rows written before the column existed ('{}') add nothing, and take the first real array on conflict", async () => {
     const model = uniqueId('pred-old');
     await database.pool.query(

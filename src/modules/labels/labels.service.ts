@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { isUniqueViolation } from '../../database/database.js';
 import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
-import { classificationLoss, predictedClass, regressionLoss } from '../../monitoring/losses/loss.js';
+import { predictedClass } from '../../monitoring/losses/loss.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { assertSummable, labeledContribution } from '../../monitoring/performance/performance-sums.js';
+import { countableLoss, labeledContribution } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
 import { DeltaCollector } from '../performance/performance-deltas.js';
@@ -297,7 +297,7 @@ export class LabelsService {
       for (const item of [...joining, ...items]) {
         const target = targets.get(item.id);
         const output = target && !first.has(item.id) ? outputOf(model, target.output) : undefined;
-        const loss = output === undefined ? undefined : finiteLossOf(model, output, item);
+        const loss = output === undefined ? undefined : countableLossOf(model, output, item);
         // A label whose loss cannot be computed is left to `label`, which rejects it.
         if (loss !== undefined) first.set(item.id, { id: item.id, ts: target!.ts, label: item.value, loss, predicted: predictedOf(model, output!) });
       }
@@ -383,7 +383,7 @@ export class LabelsService {
       Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
     // Everything is computed before anything is added: a loss or squared error the sums cannot take (a
     // regression label so far from the output that its square is past 1e200) rejects this label alone, as
-    // `finiteLossOf` foresees.
+    // `countableLossOf` foresees; a label taken back need only be finite.
     const stored = held === null ? undefined : parseLabel(model, held.label);
     if (stored && 'error' in stored) {
       // Its counts could not be taken back from the aggregates: replacing it would count the prediction twice.
@@ -402,7 +402,7 @@ export class LabelsService {
         takenBack = { ...labeledContribution(model.loss, row(stored.index, stored.value), -1, held.predicted), lossSum: -held.loss };
       }
     } catch (error) {
-      result.rejected.push({ id: item.id, error: `its loss cannot be computed: ${(error as Error).message}` });
+      result.rejected.push({ id: item.id, error: `its loss cannot be counted: ${(error as Error).message}` });
       return;
     }
     if (takenBack) batch.deltas.add(name, target.version, target.ts, target.segments, model.classes, takenBack);
@@ -507,15 +507,11 @@ function predictedOf(model: PerformanceModel, output: number[] | number): number
 
 /**
  * The loss of `item` for a logged output that fits the model (see `outputOf`), or undefined where
- * `labeledContribution` would throw: the loss, or a regression label's squared error (which the window's
- * mse sums), is more than the sums can take (`assertSummable`).
+ * `labeledContribution` would throw (`countableLoss`: its loss or squared error is more than the sums can take).
  */
-function finiteLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
+function countableLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
   try {
-    if (Array.isArray(output)) return assertSummable(classificationLoss(model.loss, output, item.index), 'the loss');
-    const loss = assertSummable(regressionLoss(model.loss, output, item.value as number), 'the loss');
-    assertSummable(((item.value as number) - output) ** 2, 'the squared error');
-    return loss;
+    return countableLoss(model.loss, Array.isArray(output) ? { probabilities: output, trueIndex: item.index } : { prediction: output, label: item.value as number });
   } catch {
     return undefined;
   }

@@ -133,13 +133,19 @@ describe('contributions', () => {
     ['a true index out of range', () => labeledContribution(BINARY, { probabilities: [0.5, 0.5], trueIndex: 2 }), 'trueIndex must be a class index in 0..1, got 2'],
     ['a bad sign', () => labeledContribution(BINARY, { probabilities: [0.5, 0.5], trueIndex: 0 }, 2 as 1), 'sign must be 1 or -1, got 2'],
     ['a given ŷ out of range', () => labeledContribution(BINARY, { probabilities: [0.5, 0.5], trueIndex: 0 }, -1, 2), 'predicted must be a class index in 0..1, got 2'],
-    ['an overflowing squared error', () => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: -5e159, label: 5e159 }), 'the squared error Infinity is more than the aggregates can sum (at most 1e200 per label)'],
+    ['an overflowing squared error', () => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: -5e159, label: 5e159 }), 'the squared error Infinity is more than the aggregates can sum (at most 1e+200 per label)'],
     // Finite, but two of them overflow a float8 sum in PostgreSQL.
-    ['a squared error past 1e200', () => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: 0, label: 1.3e154 }), 'the squared error 1.6899999999999998e+308 is more than the aggregates can sum'],
-    ['a loss past 1e200 (mae)', () => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: -1e200, label: 1e200 }), 'the loss 2e+200 is more than the aggregates can sum'],
-    ['a loss past 1e200 (class weights)', () => labeledContribution({ ...BINARY, classWeights: [1e199, 1] }, { probabilities: [0, 1], trueIndex: 0 }), 'the loss 3.4538776394910685e+200 is more than the aggregates can sum'],
+    ['a squared error past 1e200', () => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: 0, label: 1.3e154 }), 'the squared error 1.69e+308 is more than the aggregates can sum (at most 1e+200 per label)'],
+    ['a loss past 1e200 (class weights)', () => labeledContribution({ ...BINARY, classWeights: [1e199, 1] }, { probabilities: [0, 1], trueIndex: 0 }), 'the loss 3.45e+200 is more than the aggregates can sum'],
+    ['a cost past −1e200', () => labeledContribution({ ...BINARY, name: 'zero_one', costMatrix: [[0, -1e201], [1, 0]] }, { probabilities: [0.2, 0.8], trueIndex: 0 }), 'the loss -1.00e+201 is more than the aggregates can sum'],
   ])('refuses %s', (_name, run, message) => {
     expect(run).toThrowError(message);
+  });
+
+  it('takes back a label past 1e200 (it only subtracts what the sums hold), but not a non-finite one', () => {
+    // A label counted before the bound existed: (1e101)² = 1e202.
+    expect(labeledContribution({ ...HUBER, name: 'mae' }, { prediction: 0, label: 1e101 }, -1)).toMatchObject({ labeled: -1, lossSum: -1e101, absErrorSum: -1e101, squaredErrorSum: -1e202 });
+    expect(() => labeledContribution({ ...HUBER, name: 'mae' }, { prediction: -5e159, label: 5e159 }, -1)).toThrowError('the squared error overflowed to Infinity');
   });
 
   it('takes a label up to 1e200 of loss and of squared error', () => {

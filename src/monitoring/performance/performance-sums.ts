@@ -1,5 +1,5 @@
 import { classificationLoss, logLoss, predictedClass, regressionLoss, type LossSpec } from '../losses/loss.js';
-import { assertClassIndex, assertFinite, assertProbabilities, clip } from '../losses/probability.js';
+import { assertClassIndex, assertFinite, assertFiniteResult, assertProbabilities, clip } from '../losses/probability.js';
 
 /**
  * The most one label may add to a sum, in magnitude (its loss, its absolute or squared error). A finite loss is not
@@ -11,8 +11,25 @@ export const MAX_SUMMAND = 1e200;
 
 /** `value`, if the sums can take it (see MAX_SUMMAND); throws otherwise (NaN and ±Infinity included). */
 export function assertSummable(value: number, what: string): number {
-  if (!(Math.abs(value) <= MAX_SUMMAND)) throw new Error(`${what} ${String(value)} is more than the aggregates can sum (at most 1e200 per label)`);
+  if (!(Math.abs(value) <= MAX_SUMMAND)) throw new Error(`${what} ${value.toPrecision(3)} is more than the aggregates can sum (at most ${MAX_SUMMAND} per label)`);
   return value;
+}
+
+/**
+ * The loss of a label, checked with `check` (and, for a regressor, its squared error, which the window's mse sums);
+ * the inputs are checked first, so that a bad one is named as such.
+ */
+function checkedLoss(spec: LossSpec, row: LabeledPrediction, check: (value: number, what: string) => number): number {
+  if ('probabilities' in row) return check(classificationLoss(spec, row.probabilities, row.trueIndex), 'the loss');
+  assertFinite(row.prediction, 'prediction');
+  assertFinite(row.label, 'label');
+  check((row.label - row.prediction) ** 2, 'the squared error');
+  return check(regressionLoss(spec, row.prediction, row.label), 'the loss');
+}
+
+/** The per-request loss of a new label, if the sums can take it and its squared error (`labeledContribution`'s checks for sign 1); throws otherwise. */
+export function countableLoss(spec: LossSpec, row: LabeledPrediction): number {
+  return checkedLoss(spec, row, assertSummable);
 }
 
 /** Mergeable sums over a set of predictions, from which `computePerformance` derives a window's performance. */
@@ -138,10 +155,12 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
   if (sign !== 1 && sign !== -1) throw new Error(`sign must be 1 or -1, got ${String(sign)}`);
   // + 0 keeps −1 · 0 from leaving −0 in the sums.
   const signed = (x: number) => sign * x + 0;
+  // A label taken back only subtracts what the sums already hold: finite is enough (a label counted before the
+  // bound, or whose loss today's class weights would push past it, can still be replaced).
+  const loss = checkedLoss(spec, row, sign === 1 ? assertSummable : assertFiniteResult);
   if ('probabilities' in row) {
     const { probabilities, trueIndex } = row;
     const classes = probabilities.length;
-    const loss = assertSummable(classificationLoss(spec, probabilities, trueIndex), 'the loss');
     const confusion = new Array<number>(classes * classes).fill(0);
     if (predicted !== null) assertClassIndex(predicted, classes, 'predicted');
     confusion[trueIndex * classes + (predicted ?? predictedClass(probabilities, spec.positiveIndex, spec.threshold))] = sign;
@@ -153,16 +172,12 @@ export function labeledContribution(spec: LossSpec, row: LabeledPrediction, sign
       maxProbLabeledSum: signed(maxProbability(probabilities)),
     };
   }
-  const { prediction, label } = row;
-  // The loss first: it checks both numbers are finite. |y − ŷ| ≤ 1e100 follows from the squared error's check.
-  const loss = assertSummable(regressionLoss(spec, prediction, label), 'the loss');
-  const error = label - prediction;
-  const squaredError = assertSummable(error * error, 'the squared error');
+  const error = row.label - row.prediction;
   return {
     labeled: sign,
     lossSum: signed(loss),
     absErrorSum: signed(Math.abs(error)),
-    squaredErrorSum: signed(squaredError),
+    squaredErrorSum: signed(error ** 2),
   };
 }
 
