@@ -4,7 +4,7 @@ import { InferenceErrorCode } from '../../inference/inference.errors.js';
 import type { ModelRepository } from '../../inference/model-repository.js';
 import { predictedClass } from '../../monitoring/losses/loss.js';
 import type { PlumblineMetrics } from '../../monitoring/metrics.registry.js';
-import { countableLoss, labeledContribution } from '../../monitoring/performance/performance-sums.js';
+import { countableLoss, labeledContribution, type LabeledPrediction } from '../../monitoring/performance/performance-sums.js';
 import type { SegmentCap } from '../../monitoring/segment-cap.js';
 import { checkText, isPlainObject } from '../predictions/oip-request.parser.js';
 import { DeltaCollector } from '../performance/performance-deltas.js';
@@ -379,8 +379,6 @@ export class LabelsService {
       result.rejected.push({ id: item.id, error: 'the logged output does not fit the model any more (its classes changed)' });
       return;
     }
-    const row = (index: number, value: LabelValue) =>
-      Array.isArray(output) ? { probabilities: output, trueIndex: index } : { prediction: output, label: value as number };
     // Everything is computed before anything is added: a loss or squared error the sums cannot take (a
     // regression label so far from the output that its square is past 1e200) rejects this label alone, as
     // `countableLossOf` foresees; a label taken back need only be finite.
@@ -395,11 +393,11 @@ export class LabelsService {
     let predicted: number | null;
     try {
       predicted = predictedOf(model, output);
-      added = labeledContribution(model.loss, row(item.index, item.value), 1, predicted);
+      added = labeledContribution(model.loss, labeledRow(output, item), 1, predicted);
       if (stored && held) {
         // The aggregates hold the old label as it was counted, under the config of its time: the loss and the
         // confusion cell (its ŷ) stored with it, not those today's loss and threshold would give.
-        takenBack = { ...labeledContribution(model.loss, row(stored.index, stored.value), -1, held.predicted), lossSum: -held.loss };
+        takenBack = { ...labeledContribution(model.loss, labeledRow(output, stored), -1, held.predicted), lossSum: -held.loss };
       }
     } catch (error) {
       result.rejected.push({ id: item.id, error: `its loss cannot be counted: ${(error as Error).message}` });
@@ -505,13 +503,18 @@ function predictedOf(model: PerformanceModel, output: number[] | number): number
   return Array.isArray(output) ? predictedClass(output, model.loss.positiveIndex, model.loss.threshold) : null;
 }
 
+/** A logged output and a parsed label as the loss and sums calculators take them. */
+function labeledRow(output: number[] | number, label: { index: number; value: LabelValue }): LabeledPrediction {
+  return Array.isArray(output) ? { probabilities: output, trueIndex: label.index } : { prediction: output, label: label.value as number };
+}
+
 /**
  * The loss of `item` for a logged output that fits the model (see `outputOf`), or undefined where
  * `labeledContribution` would throw (`countableLoss`: its loss or squared error is more than the sums can take).
  */
 function countableLossOf(model: PerformanceModel, output: number[] | number, item: Accepted): number | undefined {
   try {
-    return countableLoss(model.loss, Array.isArray(output) ? { probabilities: output, trueIndex: item.index } : { prediction: output, label: item.value as number });
+    return countableLoss(model.loss, labeledRow(output, item));
   } catch {
     return undefined;
   }

@@ -175,7 +175,8 @@ export class PerformanceRepository {
          SELECT model, version, bucket, segment_key, segment_value, overall, ${MERGE_SUMS}
            FROM moved GROUP BY model, segment_key, bucket, segment_value, version, overall),
        counted AS (
-         -- Each under its own segment, and once more overall when its deltas say so (as performance_all reads them).
+         -- Each under its own segment, and once more overall when its deltas say so (as performance_all reads them);
+         -- their updated_at under the name MERGE_SUMS takes its max of.
          SELECT model, version, bucket, segment_key, segment_value, ${SUM_COLUMNS}, updated_at AS created_at FROM own
          UNION ALL
          SELECT model, version, bucket, '', '', ${SUM_COLUMNS}, updated_at FROM own WHERE overall),
